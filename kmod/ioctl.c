@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One ioctl dispatcher for every mvm fd: table lookup, exact command
+ * check, and the copy in and out of the payload. Handlers see only kernel
+ * memory, so no handler can forget a copy_from_user() or read a user
+ * pointer twice.
+ */
+#include <linux/ioctl.h>
+#include <linux/nospec.h>
+#include <linux/uaccess.h>
+
+#include "mvm.h"
+
+long mvm_ioctl_dispatch(const struct mvm_ioctl_desc *table, size_t n,
+			void *obj, unsigned int cmd, unsigned long arg)
+{
+	u8 buf[MVM_IOCTL_MAX_PAYLOAD] __aligned(8);
+	void __user *uarg = (void __user *)arg;
+	const struct mvm_ioctl_desc *desc;
+	unsigned int nr = _IOC_NR(cmd);
+	unsigned int size;
+	long ret;
+
+	if (nr >= n)
+		return -ENOTTY;
+	desc = &table[array_index_nospec(nr, n)];
+	/* Type, direction and size must all match: a caller built against
+	 * a different struct layout gets -ENOTTY, not a misread payload. */
+	if (!desc->fn || desc->cmd != cmd)
+		return -ENOTTY;
+
+	size = _IOC_SIZE(cmd);
+	if (!size)
+		return desc->fn(obj, NULL, arg);
+
+	if (_IOC_DIR(cmd) & _IOC_WRITE) {
+		if (copy_from_user(buf, uarg, size))
+			return -EFAULT;
+	} else {
+		memset(buf, 0, size);
+	}
+
+	ret = desc->fn(obj, buf, arg);
+
+	if (ret >= 0 && (_IOC_DIR(cmd) & _IOC_READ) &&
+	    copy_to_user(uarg, buf, size))
+		ret = -EFAULT;
+	return ret;
+}

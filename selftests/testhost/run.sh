@@ -1,0 +1,131 @@
+#!/bin/sh
+# Boot a test host and run the selftests in it.
+#
+#   run.sh --host qemu|bochs [--kernel 6.1|6.12] [--tests a,b]
+#          [--timeout SECONDS] [--log FILE]
+#
+#   qemu   QEMU in software mode, -cpu max: AMD SVM with nested paging
+#   bochs  Bochs 2.7, corei7_skylake_x: Intel VMX, EPT, unrestricted guest
+#
+# Needs mvm.ko built for that kernel (make testhost-module KSERIES=...),
+# the selftests (make -C selftests), and the packages of
+# scripts/install-deps.sh. Prints one line per test case and a last line
+#   TESTHOST <host> passed=N failed=M skipped=K
+# and exits non-zero if anything failed. A guest that does not finish in
+# time is killed, counted as a failure, and the tail of its console shown.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+host=qemu
+series=6.1
+tests=""
+timeout=""
+log=""
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--host)		host=$2; shift 2 ;;
+	--kernel)	series=$2; shift 2 ;;
+	--tests)	tests=$2; shift 2 ;;
+	--timeout)	timeout=$2; shift 2 ;;
+	--log)		log=$2; shift 2 ;;
+	*)		echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
+	esac
+done
+
+case "$host" in
+qemu)	: "${timeout:=300}" ;;
+bochs)	: "${timeout:=900}" ;;
+*)	echo "run.sh: --host must be qemu or bochs, not '$host'" >&2; exit 2 ;;
+esac
+
+rel=$("$top/scripts/kver.sh" "$series")
+kdir=$("$here/kernel.sh" "$series")
+module="$top/build/kmod/$rel/mvm.ko"
+work="$top/build/testhost/$host-$rel"
+: "${log:=$work/console.log}"
+if [ ! -f "$module" ]; then
+	echo "run.sh: $module missing; run 'make testhost-module KSERIES=$series'" >&2
+	exit 2
+fi
+mkdir -p "$work"
+
+extra=""
+for b in "$top/build/cli/mvm" /usr/sbin/bpftool; do
+	[ -x "$b" ] && extra="$extra $b"
+done
+# shellcheck disable=SC2086
+"$here/mkinitramfs.sh" "$work/initramfs.cpio" "$module" \
+	"$top/build/selftests" $extra
+
+cmdline="console=ttyS0 panic=-1 quiet"
+[ -n "$tests" ] && cmdline="$cmdline mvm.tests=$tests"
+
+boot_qemu() {
+	timeout -k 10 "$timeout" qemu-system-x86_64 \
+		-accel tcg -cpu max -M q35 -smp 2 -m 1024 \
+		-net none -display none -monitor none -no-reboot \
+		-serial "file:$log" \
+		-kernel "$kdir/boot/vmlinuz-$rel" \
+		-initrd "$work/initramfs.cpio" \
+		-append "$cmdline"
+}
+
+boot_bochs() {
+	iso="$work/iso"
+	rm -rf "$iso"
+	mkdir -p "$iso/isolinux"
+	cp /usr/lib/ISOLINUX/isolinux.bin \
+	   /usr/lib/syslinux/modules/bios/ldlinux.c32 "$iso/isolinux/"
+	cp "$kdir/boot/vmlinuz-$rel" "$iso/vmlinuz"
+	cp "$work/initramfs.cpio" "$iso/initrd"
+	# Bochs counts one TSC tick per instruction at ips=50M: tell the
+	# kernel so its clock runs at emulated speed (TESTHOST.md).
+	cat > "$iso/isolinux/isolinux.cfg" <<-CFG
+	DEFAULT mvm
+	PROMPT 0
+	TIMEOUT 0
+	LABEL mvm
+	  KERNEL /vmlinuz
+	  INITRD /initrd
+	  APPEND $cmdline tsc_early_khz=50000
+	CFG
+	xorriso -as mkisofs -quiet -o "$work/boot.iso" \
+		-b isolinux/isolinux.bin -c isolinux/boot.cat \
+		-no-emul-boot -boot-load-size 4 -boot-info-table "$iso"
+	cat > "$work/bochsrc" <<-RC
+	display_library: nogui
+	romimage: file=/usr/share/bochs/BIOS-bochs-latest, options=fastboot
+	vgaromimage: file=/usr/share/vgabios/vgabios.bin
+	cpu: model=corei7_skylake_x, count=1, ips=50000000, reset_on_triple_fault=1, ignore_bad_msrs=1
+	memory: guest=512, host=512
+	clock: sync=none
+	ata0-master: type=cdrom, path=$work/boot.iso, status=inserted
+	boot: cdrom
+	com1: enabled=1, mode=file, dev=$log
+	magic_break: enabled=0
+	panic: action=fatal
+	log: $work/bochs.log
+	RC
+	timeout -k 10 "$timeout" bochs -q -f "$work/bochsrc" </dev/null \
+		>"$work/bochs.out" 2>&1
+}
+
+rm -f "$log"
+start=$(date +%s)
+echo "run.sh: booting $host with $rel (timeout ${timeout}s)"
+status=0
+"boot_$host" || status=$?
+end=$(date +%s)
+[ -f "$log" ] || : > "$log"
+
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+	echo "run.sh: $host timed out after ${timeout}s; last console lines:"
+	tail -n 40 "$log" | sed 's/^/    | /'
+elif ! grep -q '^MVM-SUITE-END' "$log"; then
+	echo "run.sh: $host ended (status $status) before the suite did; last console lines:"
+	tail -n 40 "$log" | sed 's/^/    | /'
+fi
+echo "run.sh: $host ran for $((end - start))s; console in $log"
+awk -v host="$host" -f "$here/summary.awk" "$log"
