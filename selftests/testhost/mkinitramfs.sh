@@ -34,7 +34,7 @@ cp "$busybox" "$root/bin/busybox"
 cp "$here/init" "$root/init"
 chmod 0755 "$root/init"
 cp "$module" "$root/lib/mvm/mvm.ko"
-cp "$tests/list" "$root/selftests/list"
+cp "$tests/list" "$tests/ttydrain" "$root/selftests/"
 while read -r t; do
 	cp "$tests/$t" "$root/selftests/$t"
 done < "$tests/list"

@@ -95,7 +95,7 @@ boot_bochs() {
 		-b isolinux/isolinux.bin -c isolinux/boot.cat \
 		-no-emul-boot -boot-load-size 4 -boot-info-table "$iso"
 	cat > "$work/bochsrc" <<-RC
-	display_library: nogui
+	display_library: rfb, options="timeout=0"
 	romimage: file=/usr/share/bochs/BIOS-bochs-latest, options=fastboot
 	vgaromimage: file=/usr/share/vgabios/vgabios.bin
 	cpu: model=corei7_skylake_x, count=1, ips=50000000, reset_on_triple_fault=1, ignore_bad_msrs=1
@@ -105,10 +105,15 @@ boot_bochs() {
 	boot: cdrom
 	com1: enabled=1, mode=file, dev=$log
 	magic_break: enabled=0
+	speaker: enabled=0
+	sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
 	panic: action=fatal
 	log: $work/bochs.log
 	RC
-	timeout -k 10 "$timeout" bochs -q -f "$work/bochsrc" </dev/null \
+	# Debian's Bochs has its debugger built in: tell it to continue.
+	echo c > "$work/debugger.rc"
+	timeout -k 10 "$timeout" bochs -q -f "$work/bochsrc" \
+		-rc "$work/debugger.rc" </dev/null \
 		>"$work/bochs.out" 2>&1
 }
 
