@@ -38,8 +38,20 @@ testhost-module:
 	mkdir -p $(BUILD)/kmod/$(TESTHOST_KREL)
 	cp mvm.ko $(BUILD)/kmod/$(TESTHOST_KREL)/mvm.ko
 
-selftests:
+libmvm:
+	$(MAKE) -C libmvm
+
+cli: libmvm
+	$(MAKE) -C cli
+
+bpf:
+	$(MAKE) -C bpf KSERIES=$(KSERIES)
+
+selftests: bpf
 	$(MAKE) -C selftests
+
+unit-tests:
+	$(MAKE) -C libmvm unit-tests
 
 deps:
 	scripts/install-deps.sh

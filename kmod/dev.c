@@ -39,16 +39,21 @@ static long sys_check_cap(void *obj, void *karg, unsigned long arg)
 	return 0;
 }
 
-static const struct mvm_ioctl_desc sys_ioctls[] = {
+static const struct mvm_ioctl_desc sys_ioctl_descs[] = {
 	MVM_IOCTL(MVM_GET_API_VERSION, sys_get_api_version),
 	MVM_IOCTL(MVM_CHECK_CAP, sys_check_cap),
+};
+
+static const struct mvm_ioctl_table sys_ioctls = {
+	.kind = MVM_FD_SYS,
+	.descs = sys_ioctl_descs,
+	.n = ARRAY_SIZE(sys_ioctl_descs),
 };
 
 static long mvm_sys_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
-	return mvm_ioctl_dispatch(sys_ioctls, ARRAY_SIZE(sys_ioctls), NULL,
-				  cmd, arg);
+	return mvm_ioctl_dispatch(&sys_ioctls, NULL, cmd, arg);
 }
 
 static const struct file_operations mvm_sys_fops = {

@@ -10,9 +10,10 @@
 #include <linux/uaccess.h>
 
 #include "mvm.h"
+#include "trace.h"
 
-long mvm_ioctl_dispatch(const struct mvm_ioctl_desc *table, size_t n,
-			void *obj, unsigned int cmd, unsigned long arg)
+static long dispatch(const struct mvm_ioctl_table *table, void *obj,
+		     unsigned int cmd, unsigned long arg)
 {
 	u8 buf[MVM_IOCTL_MAX_PAYLOAD] __aligned(8);
 	void __user *uarg = (void __user *)arg;
@@ -21,9 +22,9 @@ long mvm_ioctl_dispatch(const struct mvm_ioctl_desc *table, size_t n,
 	unsigned int size;
 	long ret;
 
-	if (nr >= n)
+	if (nr >= table->n)
 		return -ENOTTY;
-	desc = &table[array_index_nospec(nr, n)];
+	desc = &table->descs[array_index_nospec(nr, table->n)];
 	/* Type, direction and size must all match: a caller built against
 	 * a different struct layout gets -ENOTTY, not a misread payload. */
 	if (!desc->fn || desc->cmd != cmd)
@@ -45,5 +46,14 @@ long mvm_ioctl_dispatch(const struct mvm_ioctl_desc *table, size_t n,
 	if (ret >= 0 && (_IOC_DIR(cmd) & _IOC_READ) &&
 	    copy_to_user(uarg, buf, size))
 		ret = -EFAULT;
+	return ret;
+}
+
+long mvm_ioctl_dispatch(const struct mvm_ioctl_table *table, void *obj,
+			unsigned int cmd, unsigned long arg)
+{
+	long ret = dispatch(table, obj, cmd, arg);
+
+	trace_ioctl(table->kind, cmd, ret);
 	return ret;
 }

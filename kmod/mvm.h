@@ -59,6 +59,23 @@ struct mvm_ioctl_desc {
 	long (*fn)(void *obj, void *karg, unsigned long arg);
 };
 
+/* Which kind of fd an ioctl table serves; reported by mvm:ioctl. */
+enum mvm_fd_kind {
+	MVM_FD_SYS = 0,
+};
+
+/*
+ * struct mvm_ioctl_table - the ioctls of one kind of fd.
+ * @kind:  an enum mvm_fd_kind.
+ * @descs: entries indexed by _IOC_NR.
+ * @n:     number of entries.
+ */
+struct mvm_ioctl_table {
+	unsigned int kind;
+	const struct mvm_ioctl_desc *descs;
+	size_t n;
+};
+
 /* Largest ioctl payload copied through the dispatcher's stack buffer. */
 #define MVM_IOCTL_MAX_PAYLOAD	256
 
@@ -75,18 +92,18 @@ struct mvm_ioctl_desc {
 
 /*
  * mvm_ioctl_dispatch() - look up @cmd in @table and run its handler.
- * @table: ioctl table indexed by _IOC_NR.
- * @n:     number of entries in @table.
+ * @table: the fd's ioctls.
  * @obj:   the fd's object, passed through to the handler.
  * @cmd:   ioctl number from userspace.
  * @arg:   ioctl argument from userspace.
  *
  * Return: the handler's result; -ENOTTY when @cmd is not in the table or
  * its direction or size differ from the table's; -EFAULT when the payload
- * cannot be copied in or out.
+ * cannot be copied in or out. Every call ends in the mvm:ioctl tracepoint.
+ * Context: process context; takes no lock itself (handlers do).
  */
-long mvm_ioctl_dispatch(const struct mvm_ioctl_desc *table, size_t n,
-			void *obj, unsigned int cmd, unsigned long arg);
+long mvm_ioctl_dispatch(const struct mvm_ioctl_table *table, void *obj,
+			unsigned int cmd, unsigned long arg);
 
 /*
  * mvm_dev_register() / mvm_dev_unregister() - create and remove /dev/mvm.

@@ -52,7 +52,7 @@ fi
 mkdir -p "$work"
 
 extra=""
-for b in "$top/build/cli/mvm" /usr/sbin/bpftool; do
+for b in "$top/build/cli/mvm" "$top/build/bpf/mvm-ioctlstat" /usr/sbin/bpftool; do
 	[ -x "$b" ] && extra="$extra $b"
 done
 # shellcheck disable=SC2086
