@@ -15,12 +15,21 @@ BUILD		:= $(TOP)/build
 
 PREFIX		?= /usr/local
 DESTDIR		?=
+BINDIR		?= $(PREFIX)/bin
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+# udev and modules-load.d read only these, whatever PREFIX is.
+UDEVRULESDIR	?= /lib/udev/rules.d
+MODLOADDIR	?= /etc/modules-load.d
+SRCDIR		?= /usr/src
+VERSION		:= $(shell cat $(TOP)/VERSION)
 KSERIES		?= 6.1
 
 TESTHOST_KREL	= $(shell $(TOP)/scripts/kver.sh $(KSERIES) 2>/dev/null)
 RUNNING_KDIR	:= $(wildcard /lib/modules/$(shell uname -r)/build)
 KDIR		?= $(if $(RUNNING_KDIR),$(RUNNING_KDIR),/usr/src/linux-headers-$(TESTHOST_KREL))
-KREL		= $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
+# The release mvm.ko was built for, from its own vermagic.
+KREL		= $(shell /sbin/modinfo -F vermagic $(TOP)/mvm.ko | cut -d' ' -f1)
 
 .PHONY: all module testhost-module libmvm cli bpf selftests check \
 	unit-tests install deps clean
@@ -58,6 +67,39 @@ deps:
 
 check:
 	scripts/check.sh
+
+# Module sources DKMS needs to rebuild mvm.ko.
+DKMS_FILES	:= Kbuild $(shell find kmod include -name '*.[ch]')
+
+install: all
+	install -D -m 0644 mvm.ko $(DESTDIR)/lib/modules/$(KREL)/updates/mvm.ko
+	install -D -m 0644 build/libmvm/libmvm.a $(DESTDIR)$(LIBDIR)/libmvm.a
+	install -D -m 0755 build/libmvm/libmvm.so.$(VERSION) \
+		$(DESTDIR)$(LIBDIR)/libmvm.so.$(VERSION)
+	ln -sf libmvm.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libmvm.so.0
+	ln -sf libmvm.so.0 $(DESTDIR)$(LIBDIR)/libmvm.so
+	install -D -m 0644 libmvm/include/mvm/mvm.h \
+		$(DESTDIR)$(INCLUDEDIR)/mvm/mvm.h
+	install -D -m 0644 include/uapi/linux/mvm.h \
+		$(DESTDIR)$(INCLUDEDIR)/linux/mvm.h
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    libmvm/libmvm.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libmvm.pc
+	install -D -m 0755 build/cli/mvm $(DESTDIR)$(BINDIR)/mvm
+	install -D -m 0755 build/bpf/mvm-ioctlstat \
+		$(DESTDIR)$(BINDIR)/mvm-ioctlstat
+	install -D -m 0644 dist/60-mvm.rules \
+		$(DESTDIR)$(UDEVRULESDIR)/60-mvm.rules
+	install -D -m 0644 dist/modules-load-mvm.conf \
+		$(DESTDIR)$(MODLOADDIR)/mvm.conf
+	for f in $(DKMS_FILES); do \
+		install -D -m 0644 $$f $(DESTDIR)$(SRCDIR)/mvm-$(VERSION)/$$f; \
+	done
+	sed 's|@VERSION@|$(VERSION)|' dkms.conf > \
+		$(DESTDIR)$(SRCDIR)/mvm-$(VERSION)/dkms.conf
+	$(if $(DESTDIR),,/sbin/depmod -a $(KREL) || true)
+	@getent group mvm >/dev/null || echo "note: create group 'mvm' (groupadd -r mvm) for the udev rule to apply"
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean

@@ -42,7 +42,7 @@ BEGIN { passed = failed = skipped = 0; intest = ""; ended = 0 }
 	status = $2; name = $3
 	$1 = $2 = $3 = ""
 	sub(/^ +/, "")
-	record(status, "testhost." name, status == "ok" ? "" : $0)
+	record(status, host "." name, status == "ok" ? "" : $0)
 	next
 }
 
@@ -76,7 +76,7 @@ intest != "" && /^#/ { detail = detail "       " $0 "\n"; next }
 
 END {
 	if (!ended)
-		record("fail", "testhost.suite_completed",
+		record("fail", host ".suite_completed",
 		       "the console never showed MVM-SUITE-END")
 	printf "TESTHOST %s passed=%d failed=%d skipped=%d\n", host, passed,
 	       failed, skipped
