@@ -82,10 +82,10 @@ install: all
 		$(DESTDIR)$(INCLUDEDIR)/mvm/mvm.h
 	install -D -m 0644 include/uapi/linux/mvm.h \
 		$(DESTDIR)$(INCLUDEDIR)/linux/mvm.h
-	install -d $(DESTDIR)$(LIBDIR)/pkgconfig
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-	    libmvm/libmvm.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libmvm.pc
+	$(MAKE) -C libmvm $(TOP)/build/libmvm/libmvm.pc PREFIX=$(PREFIX) \
+		LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR)
+	install -D -m 0644 build/libmvm/libmvm.pc \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/libmvm.pc
 	install -D -m 0755 build/cli/mvm $(DESTDIR)$(BINDIR)/mvm
 	install -D -m 0755 build/bpf/mvm-ioctlstat \
 		$(DESTDIR)$(BINDIR)/mvm-ioctlstat

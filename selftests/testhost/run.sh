@@ -93,7 +93,8 @@ boot_bochs() {
 	CFG
 	xorriso -as mkisofs -quiet -o "$work/boot.iso" \
 		-b isolinux/isolinux.bin -c isolinux/boot.cat \
-		-no-emul-boot -boot-load-size 4 -boot-info-table "$iso"
+		-no-emul-boot -boot-load-size 4 -boot-info-table "$iso" \
+		> "$work/xorriso.log" 2>&1
 	cat > "$work/bochsrc" <<-RC
 	display_library: rfb, options="timeout=0"
 	romimage: file=/usr/share/bochs/BIOS-bochs-latest, options=fastboot
