@@ -56,7 +56,7 @@ cli: libmvm
 bpf:
 	$(MAKE) -C bpf KSERIES=$(KSERIES)
 
-selftests: bpf
+selftests: bpf libmvm
 	$(MAKE) -C selftests
 
 unit-tests:

@@ -17,7 +17,7 @@ FIXTURE_SETUP(sys)
 	self->fd = -1;
 	MVM_REQUIRE(mvm_dev_present(), "%s missing: mvm.ko is not loaded",
 		    MVM_DEV_PATH);
-	self->fd = mvm_sys_open();
+	self->fd = sys_open();
 }
 
 FIXTURE_TEARDOWN(sys)
@@ -28,14 +28,14 @@ FIXTURE_TEARDOWN(sys)
 
 TEST_F(sys, version_is_1)
 {
-	ASSERT_EQ(MVM_API_VERSION, __mvm_ioctl(self->fd, MVM_GET_API_VERSION,
+	ASSERT_EQ(MVM_API_VERSION, __sys_ioctl(self->fd, MVM_GET_API_VERSION,
 					       NULL));
 }
 
 /* The argument is reserved: anything but 0 is refused. */
 TEST_F(sys, nonzero_arg_einval)
 {
-	ASSERT_EQ(-EINVAL, __mvm_ioctl(self->fd, MVM_GET_API_VERSION,
+	ASSERT_EQ(-EINVAL, __sys_ioctl(self->fd, MVM_GET_API_VERSION,
 				       (void *)1));
 }
 
@@ -45,7 +45,7 @@ TEST_F(sys, with_payload_enotty)
 	unsigned long cmd = _IOR(MVMIO, _IOC_NR(MVM_GET_API_VERSION), __u32);
 	__u32 v = 0;
 
-	ASSERT_EQ(-ENOTTY, __mvm_ioctl(self->fd, cmd, &v));
+	ASSERT_EQ(-ENOTTY, __sys_ioctl(self->fd, cmd, &v));
 }
 
 TEST_HARNESS_MAIN

@@ -53,7 +53,7 @@ FIXTURE_SETUP(bpf)
 	MVM_REQUIRE(err != -EPERM, "loading BPF needs CAP_BPF and CAP_PERFMON");
 	ASSERT_EQ(0, err);
 	ASSERT_EQ(0, ioctlstat_bpf__attach(self->skel));
-	self->fd = mvm_sys_open();
+	self->fd = sys_open();
 }
 
 FIXTURE_TEARDOWN(bpf)
@@ -82,14 +82,14 @@ TEST_F(bpf, counts_each_outcome)
 	int i;
 
 	for (i = 0; i < 5; i++)
-		ASSERT_EQ(MVM_API_VERSION, __mvm_ioctl(self->fd,
+		ASSERT_EQ(MVM_API_VERSION, __sys_ioctl(self->fd,
 			  MVM_GET_API_VERSION, NULL));
 	for (i = 0; i < 3; i++)
-		ASSERT_EQ(0, __mvm_ioctl(self->fd, MVM_CHECK_CAP, &cc));
+		ASSERT_EQ(0, __sys_ioctl(self->fd, MVM_CHECK_CAP, &cc));
 	cc.reserved[1] = 1;
 	for (i = 0; i < 2; i++)
-		ASSERT_EQ(-EINVAL, __mvm_ioctl(self->fd, MVM_CHECK_CAP, &cc));
-	ASSERT_EQ(-ENOTTY, __mvm_ioctl(self->fd, _IO(MVMIO, 0x7f), NULL));
+		ASSERT_EQ(-EINVAL, __sys_ioctl(self->fd, MVM_CHECK_CAP, &cc));
+	ASSERT_EQ(-ENOTTY, __sys_ioctl(self->fd, _IO(MVMIO, 0x7f), NULL));
 
 	ASSERT_EQ(5, count_of(self->skel, MVM_GET_API_VERSION, 0));
 	ASSERT_EQ(3, count_of(self->skel, MVM_CHECK_CAP, 0));
@@ -107,7 +107,7 @@ TEST_F(bpf, map_pinned_for_bpftool)
 	MVM_REQUIRE(system("bpftool version >/dev/null 2>&1") == 0,
 		    "no bpftool on PATH");
 	ASSERT_EQ(MVM_API_VERSION,
-		  __mvm_ioctl(self->fd, MVM_GET_API_VERSION, NULL));
+		  __sys_ioctl(self->fd, MVM_GET_API_VERSION, NULL));
 
 	snprintf(cmd, sizeof(cmd), "bpftool -j map dump pinned %s", PIN_PATH);
 	p = popen(cmd, "r");

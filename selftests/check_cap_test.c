@@ -20,7 +20,7 @@ FIXTURE_SETUP(cap)
 	self->fd = -1;
 	MVM_REQUIRE(mvm_dev_present(), "%s missing: mvm.ko is not loaded",
 		    MVM_DEV_PATH);
-	self->fd = mvm_sys_open();
+	self->fd = sys_open();
 }
 
 FIXTURE_TEARDOWN(cap)
@@ -32,11 +32,11 @@ FIXTURE_TEARDOWN(cap)
 /* The backend is the one this CPU's CPUID says it should be. */
 TEST_F(cap, backend_matches_cpu)
 {
-	uint64_t backend = mvm_check_cap(self->fd, MVM_CAP_BACKEND);
+	uint64_t backend = sys_check_cap(self->fd, MVM_CAP_BACKEND);
 	uint64_t expect = mvm_cpu_expected_backend();
 
 	TH_LOG("backend %s, features %#llx", mvm_backend_name(backend),
-	       (unsigned long long)mvm_check_cap(self->fd,
+	       (unsigned long long)sys_check_cap(self->fd,
 						 MVM_CAP_HW_FEATURES));
 	ASSERT_NE(MVM_BACKEND_NONE, backend);
 	ASSERT_EQ(expect, backend);
@@ -45,7 +45,7 @@ TEST_F(cap, backend_matches_cpu)
 /* Both backends require second-level paging and real-mode guests. */
 TEST_F(cap, required_features)
 {
-	uint64_t f = mvm_check_cap(self->fd, MVM_CAP_HW_FEATURES);
+	uint64_t f = sys_check_cap(self->fd, MVM_CAP_HW_FEATURES);
 
 	ASSERT_TRUE(f & MVM_HW_TDP);
 	ASSERT_TRUE(f & MVM_HW_UNRESTRICTED_GUEST);
@@ -57,8 +57,8 @@ TEST_F(cap, required_features)
  */
 TEST_F(cap, features_match_cpuinfo)
 {
-	uint64_t backend = mvm_check_cap(self->fd, MVM_CAP_BACKEND);
-	uint64_t f = mvm_check_cap(self->fd, MVM_CAP_HW_FEATURES);
+	uint64_t backend = sys_check_cap(self->fd, MVM_CAP_BACKEND);
+	uint64_t f = sys_check_cap(self->fd, MVM_CAP_HW_FEATURES);
 
 	if (backend == MVM_BACKEND_VMX) {
 		const char *k = "vmx flags";
@@ -92,7 +92,7 @@ TEST_F(cap, unknown_cap_reads_zero)
 {
 	struct mvm_check_cap cc = { .cap = 0xdead, .value = 0x55 };
 
-	ASSERT_EQ(0, __mvm_ioctl(self->fd, MVM_CHECK_CAP, &cc));
+	ASSERT_EQ(0, __sys_ioctl(self->fd, MVM_CHECK_CAP, &cc));
 	ASSERT_EQ(0, cc.value);
 }
 
@@ -100,7 +100,7 @@ TEST_F(cap, nonzero_flags_einval)
 {
 	struct mvm_check_cap cc = { .cap = MVM_CAP_BACKEND, .flags = 1 };
 
-	ASSERT_EQ(-EINVAL, __mvm_ioctl(self->fd, MVM_CHECK_CAP, &cc));
+	ASSERT_EQ(-EINVAL, __sys_ioctl(self->fd, MVM_CHECK_CAP, &cc));
 }
 
 TEST_F(cap, nonzero_reserved_einval)
@@ -111,14 +111,14 @@ TEST_F(cap, nonzero_reserved_einval)
 		struct mvm_check_cap cc = { .cap = MVM_CAP_BACKEND };
 
 		cc.reserved[i] = 1ULL << 63;
-		ASSERT_EQ(-EINVAL, __mvm_ioctl(self->fd, MVM_CHECK_CAP, &cc));
+		ASSERT_EQ(-EINVAL, __sys_ioctl(self->fd, MVM_CHECK_CAP, &cc));
 	}
 }
 
 TEST_F(cap, bad_pointer_efault)
 {
-	ASSERT_EQ(-EFAULT, __mvm_ioctl(self->fd, MVM_CHECK_CAP, NULL));
-	ASSERT_EQ(-EFAULT, __mvm_ioctl(self->fd, MVM_CHECK_CAP,
+	ASSERT_EQ(-EFAULT, __sys_ioctl(self->fd, MVM_CHECK_CAP, NULL));
+	ASSERT_EQ(-EFAULT, __sys_ioctl(self->fd, MVM_CHECK_CAP,
 				       (void *)-4096L));
 }
 
@@ -132,7 +132,7 @@ TEST_F(cap, readonly_buffer_efault)
 	ASSERT_NE(MAP_FAILED, cc);
 	cc->cap = MVM_CAP_BACKEND;
 	ASSERT_EQ(0, mprotect(cc, 4096, PROT_READ));
-	ASSERT_EQ(-EFAULT, __mvm_ioctl(self->fd, MVM_CHECK_CAP, cc));
+	ASSERT_EQ(-EFAULT, __sys_ioctl(self->fd, MVM_CHECK_CAP, cc));
 	munmap(cc, 4096);
 }
 
@@ -149,7 +149,7 @@ TEST_F(cap, straddling_unmapped_page_efault)
 	cc = (struct mvm_check_cap *)(p + 4096 - 8);
 	cc->cap = MVM_CAP_BACKEND;
 	cc->flags = 0;
-	ASSERT_EQ(-EFAULT, __mvm_ioctl(self->fd, MVM_CHECK_CAP, cc));
+	ASSERT_EQ(-EFAULT, __sys_ioctl(self->fd, MVM_CHECK_CAP, cc));
 	munmap(p, 4096);
 }
 

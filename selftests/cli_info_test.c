@@ -55,8 +55,8 @@ TEST(info_reports_backend)
 	MVM_REQUIRE(cli_present(), "no mvm CLI (set MVM_CLI or PATH)");
 	MVM_REQUIRE(mvm_dev_present(), "%s missing: mvm.ko is not loaded",
 		    MVM_DEV_PATH);
-	fd = mvm_sys_open();
-	backend = mvm_check_cap(fd, MVM_CAP_BACKEND);
+	fd = sys_open();
+	backend = sys_check_cap(fd, MVM_CAP_BACKEND);
 	close(fd);
 
 	ASSERT_EQ(0, run_cli("info", out, sizeof(out))) TH_LOG("%s", out);

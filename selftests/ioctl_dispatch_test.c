@@ -19,7 +19,7 @@ FIXTURE_SETUP(disp)
 	self->fd = -1;
 	MVM_REQUIRE(mvm_dev_present(), "%s missing: mvm.ko is not loaded",
 		    MVM_DEV_PATH);
-	self->fd = mvm_sys_open();
+	self->fd = sys_open();
 }
 
 FIXTURE_TEARDOWN(disp)
@@ -33,7 +33,7 @@ TEST_F(disp, unknown_nr_enotty)
 	unsigned int nr;
 
 	for (nr = 0x02; nr <= 0xff; nr++)
-		ASSERT_EQ(-ENOTTY, __mvm_ioctl(self->fd, _IO(MVMIO, nr), NULL))
+		ASSERT_EQ(-ENOTTY, __sys_ioctl(self->fd, _IO(MVMIO, nr), NULL))
 			TH_LOG("nr %#x", nr);
 }
 
@@ -42,16 +42,16 @@ TEST_F(disp, wrong_type_enotty)
 	struct mvm_check_cap cc = { .cap = MVM_CAP_BACKEND };
 	unsigned long cmd = _IOWR(0xAE, _IOC_NR(MVM_CHECK_CAP), cc);
 
-	ASSERT_EQ(-ENOTTY, __mvm_ioctl(self->fd, cmd, &cc));
+	ASSERT_EQ(-ENOTTY, __sys_ioctl(self->fd, cmd, &cc));
 }
 
 TEST_F(disp, wrong_size_enotty)
 {
 	char buf[sizeof(struct mvm_check_cap) + 8] = { 0 };
 
-	ASSERT_EQ(-ENOTTY, __mvm_ioctl(self->fd,
+	ASSERT_EQ(-ENOTTY, __sys_ioctl(self->fd,
 		  _IOWR(MVMIO, _IOC_NR(MVM_CHECK_CAP), char[16]), buf));
-	ASSERT_EQ(-ENOTTY, __mvm_ioctl(self->fd,
+	ASSERT_EQ(-ENOTTY, __sys_ioctl(self->fd,
 		  _IOWR(MVMIO, _IOC_NR(MVM_CHECK_CAP), buf), buf));
 }
 
@@ -59,11 +59,11 @@ TEST_F(disp, wrong_direction_enotty)
 {
 	struct mvm_check_cap cc = { .cap = MVM_CAP_BACKEND };
 
-	ASSERT_EQ(-ENOTTY, __mvm_ioctl(self->fd,
+	ASSERT_EQ(-ENOTTY, __sys_ioctl(self->fd,
 		  _IOR(MVMIO, _IOC_NR(MVM_CHECK_CAP), cc), &cc));
-	ASSERT_EQ(-ENOTTY, __mvm_ioctl(self->fd,
+	ASSERT_EQ(-ENOTTY, __sys_ioctl(self->fd,
 		  _IOW(MVMIO, _IOC_NR(MVM_CHECK_CAP), cc), &cc));
-	ASSERT_EQ(-ENOTTY, __mvm_ioctl(self->fd,
+	ASSERT_EQ(-ENOTTY, __sys_ioctl(self->fd,
 		  _IO(MVMIO, _IOC_NR(MVM_CHECK_CAP)), NULL));
 }
 

@@ -54,10 +54,10 @@ FIXTURE_TEARDOWN(mod)
 
 TEST_F(mod, unload_refused_while_fd_open)
 {
-	int fd = mvm_sys_open();
+	int fd = sys_open();
 
 	ASSERT_EQ(-EWOULDBLOCK, delete_module("mvm", O_NONBLOCK));
-	ASSERT_EQ(MVM_API_VERSION, __mvm_ioctl(fd, MVM_GET_API_VERSION,
+	ASSERT_EQ(MVM_API_VERSION, __sys_ioctl(fd, MVM_GET_API_VERSION,
 					       NULL));
 	close(fd);
 }
@@ -73,9 +73,9 @@ TEST_F(mod, unload_reload_cycles)
 			TH_LOG("unload %d", i);
 		ASSERT_FALSE(mvm_dev_present());
 		ASSERT_EQ(0, load_module(self->path)) TH_LOG("load %d", i);
-		fd = mvm_sys_open();
+		fd = sys_open();
 		ASSERT_EQ(MVM_API_VERSION,
-			  __mvm_ioctl(fd, MVM_GET_API_VERSION, NULL));
+			  __sys_ioctl(fd, MVM_GET_API_VERSION, NULL));
 		close(fd);
 	}
 }
@@ -86,8 +86,8 @@ TEST_F(mod, double_load_eexist)
 	int fd;
 
 	ASSERT_EQ(-EEXIST, load_module(self->path));
-	fd = mvm_sys_open();
-	ASSERT_EQ(MVM_API_VERSION, __mvm_ioctl(fd, MVM_GET_API_VERSION, NULL));
+	fd = sys_open();
+	ASSERT_EQ(MVM_API_VERSION, __sys_ioctl(fd, MVM_GET_API_VERSION, NULL));
 	close(fd);
 }
 

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the mvm selftests, in the spirit of KVM's selftests:
- * object_verb() helpers assert success and abort the test on failure;
- * the __object_verb() variants return the raw result (or -errno) for
- * negative tests.
+ * object_verb() helpers (sys_open(), sys_ioctl(), later vm_create() and
+ * vcpu_run()) assert success and abort the test on failure; the
+ * __object_verb() variants return the raw result (or -errno) for negative
+ * tests. They talk to /dev/mvm directly; libmvm is linked only for its
+ * naming helpers, so the tests see the raw ABI.
  */
 #ifndef MVM_SELFTEST_UTIL_H
 #define MVM_SELFTEST_UTIL_H
@@ -12,6 +14,7 @@
 #include <stdint.h>
 
 #include <linux/mvm.h>
+#include <mvm/mvm.h>	/* libmvm, for names of backends and features */
 
 #define MVM_DEV_PATH	"/dev/mvm"
 
@@ -52,19 +55,16 @@ void mvm_test_fail(const char *file, int line, const char *cond,
 bool mvm_dev_present(void);
 
 /* Open /dev/mvm read-write; aborts the test on failure. */
-int mvm_sys_open(void);
+int sys_open(void);
 
 /* ioctl() returning its result, or -errno on failure. Never aborts. */
-long __mvm_ioctl(int fd, unsigned long cmd, void *arg);
+long __sys_ioctl(int fd, unsigned long cmd, void *arg);
 
 /* ioctl() that must succeed; aborts the test otherwise. */
-long mvm_ioctl(int fd, unsigned long cmd, void *arg);
+long sys_ioctl(int fd, unsigned long cmd, void *arg);
 
 /* MVM_CHECK_CAP of @cap on the system fd @fd; aborts on error. */
-uint64_t mvm_check_cap(int fd, uint32_t cap);
-
-/* Name of an MVM_BACKEND_* value, "unknown" otherwise. */
-const char *mvm_backend_name(uint64_t backend);
+uint64_t sys_check_cap(int fd, uint32_t cap);
 
 /*
  * Which backend this CPU should give: MVM_BACKEND_VMX on a CPU with the

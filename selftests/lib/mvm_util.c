@@ -34,7 +34,7 @@ bool mvm_dev_present(void)
 	return access(MVM_DEV_PATH, F_OK) == 0;
 }
 
-int mvm_sys_open(void)
+int sys_open(void)
 {
 	int fd = open(MVM_DEV_PATH, O_RDWR | O_CLOEXEC);
 
@@ -42,41 +42,28 @@ int mvm_sys_open(void)
 	return fd;
 }
 
-long __mvm_ioctl(int fd, unsigned long cmd, void *arg)
+long __sys_ioctl(int fd, unsigned long cmd, void *arg)
 {
 	long ret = ioctl(fd, cmd, arg);
 
 	return ret < 0 ? -errno : ret;
 }
 
-long mvm_ioctl(int fd, unsigned long cmd, void *arg)
+long sys_ioctl(int fd, unsigned long cmd, void *arg)
 {
-	long ret = __mvm_ioctl(fd, cmd, arg);
+	long ret = __sys_ioctl(fd, cmd, arg);
 
 	MVM_TEST_ASSERT(ret >= 0, "ioctl %#lx on fd %d returned %ld", cmd, fd,
 			ret);
 	return ret;
 }
 
-uint64_t mvm_check_cap(int fd, uint32_t cap)
+uint64_t sys_check_cap(int fd, uint32_t cap)
 {
 	struct mvm_check_cap cc = { .cap = cap };
 
-	mvm_ioctl(fd, MVM_CHECK_CAP, &cc);
+	sys_ioctl(fd, MVM_CHECK_CAP, &cc);
 	return cc.value;
-}
-
-const char *mvm_backend_name(uint64_t backend)
-{
-	switch (backend) {
-	case MVM_BACKEND_NONE:
-		return "none";
-	case MVM_BACKEND_VMX:
-		return "vmx";
-	case MVM_BACKEND_SVM:
-		return "svm";
-	}
-	return "unknown";
 }
 
 uint64_t mvm_cpu_expected_backend(void)
