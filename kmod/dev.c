@@ -8,6 +8,7 @@
 #include <linux/mvm.h>
 
 #include "mvm.h"
+#include "vm.h"
 
 static long sys_get_api_version(void *obj, void *karg, unsigned long arg)
 {
@@ -31,6 +32,28 @@ static long sys_check_cap(void *obj, void *karg, unsigned long arg)
 	case MVM_CAP_HW_FEATURES:
 		cc->value = mvm_hw.features;
 		break;
+	case MVM_CAP_VM:
+		cc->value = mvm_hw.backend == MVM_BACKEND_VMX;
+		break;
+	case MVM_CAP_RUN_SIZE:
+		cc->value = PAGE_SIZE;
+		break;
+	case MVM_CAP_MAX_MEMORY_REGIONS:
+		cc->value = MVM_MAX_MEMSLOTS;
+		break;
+	case MVM_CAP_MAX_VCPUS:
+		cc->value = MVM_MAX_VCPUS;
+		break;
+	case MVM_CAP_MAX_VMS_PER_PROCESS:
+		cc->value = mvm_max_vms_per_process();
+		break;
+	case MVM_CAP_MAX_CPUID_ENTRIES:
+		cc->value = MVM_MAX_CPUID_ENTRIES;
+		break;
+	case MVM_CAP_XSAVE_SIZE:
+		cc->value = mvm_hw.backend == MVM_BACKEND_VMX ?
+			    mvm_vmx_xsave_size() : 0;
+		break;
 	default:
 		/* Unknown capabilities read as unsupported. */
 		cc->value = 0;
@@ -39,9 +62,23 @@ static long sys_check_cap(void *obj, void *karg, unsigned long arg)
 	return 0;
 }
 
+static long sys_create_vm(void *obj, void *karg, unsigned long arg)
+{
+	const struct mvm_create_vm *c = karg;
+	unsigned int i;
+
+	if (c->flags || c->reserved0)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(c->reserved); i++)
+		if (c->reserved[i])
+			return -EINVAL;
+	return mvm_vm_create(c->flags);
+}
+
 static const struct mvm_ioctl_desc sys_ioctl_descs[] = {
 	MVM_IOCTL(MVM_GET_API_VERSION, sys_get_api_version),
 	MVM_IOCTL(MVM_CHECK_CAP, sys_check_cap),
+	MVM_IOCTL(MVM_CREATE_VM, sys_create_vm),
 };
 
 static const struct mvm_ioctl_table sys_ioctls = {

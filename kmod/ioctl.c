@@ -7,6 +7,7 @@
  */
 #include <linux/ioctl.h>
 #include <linux/nospec.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "mvm.h"
@@ -15,8 +16,9 @@
 static long dispatch(const struct mvm_ioctl_table *table, void *obj,
 		     unsigned int cmd, unsigned long arg)
 {
-	u8 buf[MVM_IOCTL_MAX_PAYLOAD] __aligned(8);
+	u8 stack_buf[MVM_IOCTL_STACK_PAYLOAD] __aligned(8);
 	void __user *uarg = (void __user *)arg;
+	void *buf = stack_buf;
 	const struct mvm_ioctl_desc *desc;
 	unsigned int nr = _IOC_NR(cmd);
 	unsigned int size;
@@ -34,9 +36,18 @@ static long dispatch(const struct mvm_ioctl_table *table, void *obj,
 	if (!size)
 		return desc->fn(obj, NULL, arg);
 
+	if (size > sizeof(stack_buf)) {
+		/* The table's sizes are bounded at compile time. */
+		buf = kmalloc(size, GFP_KERNEL_ACCOUNT);
+		if (!buf)
+			return -ENOMEM;
+	}
+
 	if (_IOC_DIR(cmd) & _IOC_WRITE) {
-		if (copy_from_user(buf, uarg, size))
-			return -EFAULT;
+		if (copy_from_user(buf, uarg, size)) {
+			ret = -EFAULT;
+			goto out;
+		}
 	} else {
 		memset(buf, 0, size);
 	}
@@ -46,6 +57,9 @@ static long dispatch(const struct mvm_ioctl_table *table, void *obj,
 	if (ret >= 0 && (_IOC_DIR(cmd) & _IOC_READ) &&
 	    copy_to_user(uarg, buf, size))
 		ret = -EFAULT;
+out:
+	if (buf != stack_buf)
+		kfree(buf);
 	return ret;
 }
 

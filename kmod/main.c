@@ -12,6 +12,7 @@
 #include <linux/mvm.h>
 
 #include "mvm.h"
+#include "vm.h"
 
 struct mvm_hw mvm_hw __ro_after_init;
 
@@ -40,9 +41,17 @@ static int __init mvm_init(void)
 	if (ret)
 		return ret;
 
+	if (mvm_hw.backend == MVM_BACKEND_VMX) {
+		ret = mvm_vmx_init();
+		if (ret)
+			return ret;
+	}
+
 	ret = mvm_dev_register();
 	if (ret) {
 		pr_err("mvm: cannot register /dev/mvm (%d)\n", ret);
+		if (mvm_hw.backend == MVM_BACKEND_VMX)
+			mvm_vmx_exit();
 		return ret;
 	}
 	pr_info("mvm: %s backend ready, features %#llx\n", mvm_hw.name,
@@ -52,7 +61,10 @@ static int __init mvm_init(void)
 
 static void __exit mvm_exit(void)
 {
+	/* Every VM holds a module reference, so none is left here. */
 	mvm_dev_unregister();
+	if (mvm_hw.backend == MVM_BACKEND_VMX)
+		mvm_vmx_exit();
 }
 
 module_init(mvm_init);

@@ -62,6 +62,8 @@ struct mvm_ioctl_desc {
 /* Which kind of fd an ioctl table serves; reported by mvm:ioctl. */
 enum mvm_fd_kind {
 	MVM_FD_SYS = 0,
+	MVM_FD_VM = 1,
+	MVM_FD_VCPU = 2,
 };
 
 /*
@@ -76,8 +78,12 @@ struct mvm_ioctl_table {
 	size_t n;
 };
 
-/* Largest ioctl payload copied through the dispatcher's stack buffer. */
-#define MVM_IOCTL_MAX_PAYLOAD	256
+/*
+ * Largest ioctl payload the dispatcher copies; payloads up to
+ * MVM_IOCTL_STACK_PAYLOAD bytes use its stack, larger ones kmalloc().
+ */
+#define MVM_IOCTL_MAX_PAYLOAD	1024
+#define MVM_IOCTL_STACK_PAYLOAD	128
 
 /*
  * MVM_IOCTL() - a table entry, checked at compile time to fit the

@@ -11,11 +11,14 @@
 #include <linux/smp.h>
 #include <linux/string.h>
 #include <asm/msr.h>
+#include <asm/fpu/types.h>
+#include <asm/fpu/xcr.h>
 #include <asm/processor.h>
 
 #include <linux/mvm.h>
 
 #include "../mvm.h"
+#include "vmx.h"
 #include "vmx_arch.h"
 
 /*
@@ -155,5 +158,140 @@ int mvm_vmx_probe(struct mvm_hw *hw)
 		hw->features |= MVM_HW_PREEMPTION_TIMER;
 	if (proc2 & MVMX_PROC2_TSC_SCALING)
 		hw->features |= MVM_HW_TSC_SCALING;
+	return 0;
+}
+
+struct vmcs_config vmcs_config __ro_after_init;
+
+/*
+ * Combine required (@min) and wanted (@opt) controls with what the
+ * capability MSR allows: bits 31:0 must be 1 where set, bits 63:32 may be
+ * 1 where set (SDM Vol. 3D A.3). Returns -EOPNOTSUPP if @min is not
+ * allowed.
+ */
+static int adjust_controls(u32 min, u32 opt, u32 msr, u32 *result)
+{
+	u32 must, may;
+	u64 val;
+
+	if (rdmsrl_safe(msr, &val))
+		return -EOPNOTSUPP;
+	must = (u32)val;
+	may = (u32)(val >> 32);
+	if (min & ~may)
+		return -EOPNOTSUPP;
+	*result = ((min | opt) & may) | must;
+	return 0;
+}
+
+static int refuse_control(const char *which, u32 min, u32 msr)
+{
+	u64 val = 0;
+
+	rdmsrl_safe(msr, &val);
+	pr_err("mvm: VMX cannot be used: %s controls %#x not all allowed (capability %#llx)\n",
+	       which, min, val);
+	return -EOPNOTSUPP;
+}
+
+/* Size of the standard-format XSAVE area for @xcr0 (SDM Vol. 1 13.4). */
+static u32 xsave_size_for(u64 xcr0)
+{
+	u32 size = 512 + 64, eax, ebx, ecx, edx;
+	unsigned int i;
+
+	for (i = 2; i < 64; i++) {
+		if (!(xcr0 & BIT_ULL(i)))
+			continue;
+		cpuid_count(0xd, i, &eax, &ebx, &ecx, &edx);
+		size = max(size, ebx + eax);
+	}
+	return size;
+}
+
+int vmx_setup_vmcs_config(void)
+{
+	struct vmcs_config *c = &vmcs_config;
+	u32 min, opt, pin_msr, proc_msr, exit_msr, entry_msr;
+	u64 basic, ept, xcr0;
+
+	rdmsrl(MVMX_MSR_BASIC, basic);
+	c->revision_id = basic & MVMX_BASIC_REVISION_MASK;
+	c->vmcs_size = MVMX_BASIC_VMCS_SIZE(basic);
+	c->inout_info = basic & MVMX_BASIC_INOUT;
+	if (c->vmcs_size > PAGE_SIZE)
+		return vmx_refuse("VMCS region larger than a page");
+
+	/* The "true" MSRs let default-1 controls such as CR3-load exiting
+	 * be cleared (SDM Vol. 3D A.2). */
+	if (basic & MVMX_BASIC_TRUE_CTLS) {
+		pin_msr = MVMX_MSR_TRUE_PINBASED_CTLS;
+		proc_msr = MVMX_MSR_TRUE_PROCBASED_CTLS;
+		exit_msr = MVMX_MSR_TRUE_EXIT_CTLS;
+		entry_msr = MVMX_MSR_TRUE_ENTRY_CTLS;
+	} else {
+		pin_msr = MVMX_MSR_PINBASED_CTLS;
+		proc_msr = MVMX_MSR_PROCBASED_CTLS;
+		exit_msr = MVMX_MSR_EXIT_CTLS;
+		entry_msr = MVMX_MSR_ENTRY_CTLS;
+	}
+
+	min = MVMX_PIN_EXT_INTR | MVMX_PIN_NMI;
+	if (adjust_controls(min, 0, pin_msr, &c->pin))
+		return refuse_control("pin-based", min, pin_msr);
+
+	/* Exits that keep the guest off host state: HLT, MWAIT/MONITOR,
+	 * RDPMC (host counters), CR8 (the host's TPR), debug registers,
+	 * all port I/O, and MSRs through the bitmap. */
+	min = MVMX_PROC_HLT | MVMX_PROC_MWAIT | MVMX_PROC_RDPMC |
+	      MVMX_PROC_CR8_LOAD | MVMX_PROC_CR8_STORE | MVMX_PROC_MOV_DR |
+	      MVMX_PROC_UNCOND_IO | MVMX_PROC_MSR_BITMAPS |
+	      MVMX_PROC_MONITOR | MVMX_PROC_SECONDARY_CTLS;
+	if (adjust_controls(min, 0, proc_msr, &c->proc))
+		return refuse_control("processor-based", min, proc_msr);
+	if (c->proc & MVMX_PROC_TPR_SHADOW)
+		return vmx_refuse("TPR shadow cannot be turned off");
+
+	min = MVMX_PROC2_EPT | MVMX_PROC2_UNRESTRICTED_GUEST |
+	      MVMX_PROC2_WBINVD;
+	opt = MVMX_PROC2_VPID | MVMX_PROC2_RDTSCP | MVMX_PROC2_INVPCID;
+	if (adjust_controls(min, opt, MVMX_MSR_PROCBASED_CTLS2, &c->proc2))
+		return refuse_control("secondary", min,
+				      MVMX_MSR_PROCBASED_CTLS2);
+
+	min = MVMX_EXIT_HOST_64 | MVMX_EXIT_SAVE_EFER | MVMX_EXIT_LOAD_EFER |
+	      MVMX_EXIT_SAVE_PAT | MVMX_EXIT_LOAD_PAT;
+	if (adjust_controls(min, 0, exit_msr, &c->exit))
+		return refuse_control("VM-exit", min, exit_msr);
+	c->exit &= ~MVMX_EXIT_ACK_INTR;
+
+	min = MVMX_ENTRY_LOAD_EFER | MVMX_ENTRY_LOAD_PAT;
+	if (adjust_controls(min, 0, entry_msr, &c->entry))
+		return refuse_control("VM-entry", min, entry_msr);
+	c->entry &= ~MVMX_ENTRY_IA32E;
+
+	rdmsrl(MVMX_MSR_EPT_VPID_CAP, ept);
+	c->invept_single = ept & MVMX_EPT_CAP_INVEPT_SINGLE;
+	c->invept_all = ept & MVMX_EPT_CAP_INVEPT_ALL;
+	c->vpid = (c->proc2 & MVMX_PROC2_VPID) &&
+		  (ept & MVMX_VPID_CAP_INVVPID) &&
+		  (ept & MVMX_VPID_CAP_INVVPID_SINGLE);
+	if (!c->vpid)
+		c->proc2 &= ~MVMX_PROC2_VPID;
+
+	rdmsrl(MVMX_MSR_CR0_FIXED0, c->cr0_fixed0);
+	rdmsrl(MVMX_MSR_CR0_FIXED1, c->cr0_fixed1);
+	rdmsrl(MVMX_MSR_CR4_FIXED0, c->cr4_fixed0);
+	rdmsrl(MVMX_MSR_CR4_FIXED1, c->cr4_fixed1);
+
+	/* A guest may use x87, SSE, AVX and AVX-512 state where the host
+	 * has them on; not PKRU, AMX or supervisor states, whose registers
+	 * would leak into the host. */
+	xcr0 = boot_cpu_has(X86_FEATURE_XSAVE) ? xgetbv(0) : 3;
+	c->xcr0_allowed = xcr0 & (XFEATURE_MASK_FP | XFEATURE_MASK_SSE |
+				  XFEATURE_MASK_YMM | XFEATURE_MASK_OPMASK |
+				  XFEATURE_MASK_ZMM_Hi256 |
+				  XFEATURE_MASK_Hi16_ZMM);
+	c->xsave_size = xsave_size_for(c->xcr0_allowed);
 	return 0;
 }

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest's CPUID table and mvm's policy over it.
+ */
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "vm.h"
+
+/* Bits mvm forces whatever the table says (Intel SDM Vol. 2A, CPUID). */
+#define CPUID1_ECX_VMX		BIT(5)
+#define CPUID1_ECX_XSAVE	BIT(26)
+#define CPUID1_ECX_OSXSAVE	BIT(27)
+#define CPUID1_ECX_HYPERVISOR	BIT(31)
+#define CPUID_EXT1_ECX_SVM	BIT(2)
+
+int mvm_cpuid_set(struct mvm_vcpu *vcpu, const struct mvm_cpuid *arg)
+{
+	struct mvm_cpuid_entry *e = NULL;
+	long delta;
+	u32 i;
+
+	if (arg->flags || arg->reserved[0] || arg->reserved[1])
+		return -EINVAL;
+	if (arg->nent > MVM_MAX_CPUID_ENTRIES)
+		return -E2BIG;
+	if (arg->nent) {
+		e = memdup_user(u64_to_user_ptr(arg->entries),
+				array_size(arg->nent, sizeof(*e)));
+		if (IS_ERR(e))
+			return PTR_ERR(e);
+	}
+	for (i = 0; i < arg->nent; i++) {
+		if ((e[i].flags & ~MVM_CPUID_FLAG_SIGNIFICANT_INDEX) ||
+		    e[i].reserved[0] || e[i].reserved[1] || e[i].reserved[2]) {
+			kfree(e);
+			return -EINVAL;
+		}
+	}
+	delta = (long)arg->nent - (long)vcpu->cpuid_nent;
+	kfree(vcpu->cpuid);
+	vcpu->cpuid = e;
+	vcpu->cpuid_nent = arg->nent;
+	mvm_account_bytes(vcpu->vm, delta * (long)sizeof(*e));
+	return 0;
+}
+
+int mvm_cpuid_get(struct mvm_vcpu *vcpu, struct mvm_cpuid *arg)
+{
+	u32 room = arg->nent;
+
+	if (arg->flags || arg->reserved[0] || arg->reserved[1])
+		return -EINVAL;
+	arg->nent = vcpu->cpuid_nent;
+	if (room < vcpu->cpuid_nent)
+		return -E2BIG;
+	if (vcpu->cpuid_nent &&
+	    copy_to_user(u64_to_user_ptr(arg->entries), vcpu->cpuid,
+			 array_size(vcpu->cpuid_nent, sizeof(*vcpu->cpuid))))
+		return -EFAULT;
+	return 0;
+}
+
+void mvm_cpuid_lookup(struct mvm_vcpu *vcpu, u32 fn, u32 idx,
+		      bool cr4_osxsave, u32 *eax, u32 *ebx, u32 *ecx,
+		      u32 *edx)
+{
+	const struct mvm_cpuid_entry *e = NULL;
+	u32 i;
+
+	for (i = 0; i < vcpu->cpuid_nent; i++) {
+		const struct mvm_cpuid_entry *c = &vcpu->cpuid[i];
+
+		if (c->function != fn)
+			continue;
+		if ((c->flags & MVM_CPUID_FLAG_SIGNIFICANT_INDEX) &&
+		    c->index != idx)
+			continue;
+		e = c;
+		break;
+	}
+	if (e) {
+		*eax = e->eax;
+		*ebx = e->ebx;
+		*ecx = e->ecx;
+		*edx = e->edx;
+	} else {
+		*eax = *ebx = *ecx = *edx = 0;
+	}
+
+	switch (fn) {
+	case 1:
+		*ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_OSXSAVE);
+		*ecx |= CPUID1_ECX_HYPERVISOR;
+		if (cr4_osxsave && (*ecx & CPUID1_ECX_XSAVE))
+			*ecx |= CPUID1_ECX_OSXSAVE;
+		/* Initial APIC ID: the vCPU id. */
+		*ebx = (*ebx & 0x00ffffff) | (vcpu->id << 24);
+		break;
+	case 0x80000001:
+		*ecx &= ~CPUID_EXT1_ECX_SVM;
+		break;
+	}
+}
