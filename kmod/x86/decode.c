@@ -477,10 +477,10 @@ int x86_decode_mmio(const uint8_t *bytes, size_t n, enum x86_mode mode,
  * 8-bit destinations merge into @old_reg, into bits 15:8 for AH..BH.
  *
  * The 32-bit zero-extension is what 64-bit mode does.  Outside 64-bit mode
- * the upper half of a register is not visible to the guest, and real CPUs
- * differ on what they keep there; zero-extending in every mode keeps the
- * result independent of mode and matches what a later switch to 64-bit
- * mode may see on current CPUs.
+ * the SDM leaves bits 63:32 undefined (real CPUs preserve them), and the
+ * guest cannot see them until it enters 64-bit mode; this function
+ * zero-extends 32-bit destinations in every mode, so its result does not
+ * depend on the mode.
  *
  * Return: the new 64-bit value of register @insn->reg.
  */

@@ -19,6 +19,9 @@
 /* Bits hi:lo set, for 0 <= lo <= hi <= 63. */
 #define BITS(hi, lo)	((~0ULL >> (63 - (hi))) & (~0ULL << (lo)))
 
+/* The error-code bits of a reserved-bit fault (SDM Vol. 3A 4.7). */
+#define PF_RSVD_FAULT	(X86_WALK_PF_P | X86_WALK_PF_RSVD)
+
 #define PAGE_SHIFT_4K	12
 #define PAGE_SIZE_4K	(1ULL << PAGE_SHIFT_4K)
 
@@ -77,12 +80,12 @@ static uint32_t walk_error_code(const struct walk *w, uint32_t flags)
 	uint32_t ec = flags;
 
 	if (w->access & X86_ACC_WRITE)
-		ec |= X86_PF_W;
+		ec |= X86_WALK_PF_W;
 	if (w->access & X86_ACC_USER)
-		ec |= X86_PF_U;
+		ec |= X86_WALK_PF_U;
 	if ((w->access & X86_ACC_FETCH) &&
 	    ((w->ctx->cr4 & X86_WALK_CR4_SMEP) || w->nx_enabled))
-		ec |= X86_PF_I;
+		ec |= X86_WALK_PF_I;
 	return ec;
 }
 
@@ -168,7 +171,7 @@ static int walk_32(struct walk *w, uint32_t la, uint64_t *phys,
 		 * are reserved (SDM Vol. 3A Table 4-4).
 		 */
 		if (pde & BITS(21, m - 19)) {
-			*ec = walk_error_code(w, X86_PF_P | X86_PF_RSVD);
+			*ec = walk_error_code(w, PF_RSVD_FAULT);
 			return X86_WALK_FAULT;
 		}
 		*phys = (pde & BITS(31, 22)) | (((pde >> 13) & 0xff) << 32);
@@ -234,7 +237,7 @@ static int walk_levels(struct walk *w, uint64_t la, unsigned int top,
 			leaf = true;
 		}
 		if (entry & rsvd) {
-			*ec = walk_error_code(w, X86_PF_P | X86_PF_RSVD);
+			*ec = walk_error_code(w, PF_RSVD_FAULT);
 			return X86_WALK_FAULT;
 		}
 		walk_accumulate(w, entry);
@@ -270,7 +273,7 @@ static int walk_pae(struct walk *w, uint32_t la, uint64_t *phys,
 	}
 	/* Table 4-8: bits 2:1, 8:5 and 63:M are reserved. */
 	if (pdpte & (BITS(2, 1) | BITS(8, 5) | BITS(63, w->maxpa))) {
-		*ec = walk_error_code(w, X86_PF_P | X86_PF_RSVD);
+		*ec = walk_error_code(w, PF_RSVD_FAULT);
 		return X86_WALK_FAULT;
 	}
 	return walk_levels(w, la, 2, pdpte & BITS(w->maxpa - 1, 12),
@@ -378,7 +381,7 @@ int x86_gva_to_gpa_size(const struct x86_walk_ctx *ctx, uint64_t gva,
 	}
 
 	if (ret == X86_WALK_OK && mode != PAGING_NONE && !walk_allowed(&w)) {
-		ec = walk_error_code(&w, X86_PF_P);
+		ec = walk_error_code(&w, X86_WALK_PF_P);
 		ret = X86_WALK_FAULT;
 	}
 	if (ret == X86_WALK_OK) {

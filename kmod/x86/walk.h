@@ -32,9 +32,13 @@
 
 #include "x86_types.h"
 
-/* Control-register bits the walker looks at (SDM Vol. 3A 2.5, 2.2.1). */
-#define X86_WALK_CR0_WP	(1ULL << 16)
-#define X86_WALK_CR0_PG	(1ULL << 31)
+/*
+ * Control-register bits the walker looks at (SDM Vol. 3A 2.5, 2.2.1).
+ * Prefixed X86_WALK_ (as are the error-code bits below) so that they do
+ * not clash with the kernel's X86_CR0_* / X86_PF_* names.
+ */
+#define X86_WALK_CR0_WP		(1ULL << 16)
+#define X86_WALK_CR0_PG		(1ULL << 31)
 #define X86_WALK_CR4_PSE	(1ULL << 4)
 #define X86_WALK_CR4_PAE	(1ULL << 5)
 #define X86_WALK_CR4_LA57	(1ULL << 12)
@@ -76,11 +80,11 @@ struct x86_walk_ctx {
 #define X86_ACC_FETCH	(1u << 4)
 
 /* #PF error code bits (SDM Vol. 3A 4.7, Figure 4-12). */
-#define X86_PF_P	(1u << 0)	/* 0: not present; 1: protection */
-#define X86_PF_W	(1u << 1)	/* the access was a write */
-#define X86_PF_U	(1u << 2)	/* the access was a user-mode one */
-#define X86_PF_RSVD	(1u << 3)	/* a reserved bit was set */
-#define X86_PF_I	(1u << 4)	/* instruction fetch (NX or SMEP on) */
+#define X86_WALK_PF_P		(1u << 0)	/* 0: not present, 1: rights */
+#define X86_WALK_PF_W		(1u << 1)	/* a write */
+#define X86_WALK_PF_U		(1u << 2)	/* a user-mode access */
+#define X86_WALK_PF_RSVD	(1u << 3)	/* a reserved bit was set */
+#define X86_WALK_PF_I		(1u << 4)	/* a fetch (NX or SMEP on) */
 
 /**
  * enum x86_walk_result - return values of x86_gva_to_gpa()
