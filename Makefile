@@ -32,7 +32,7 @@ KDIR		?= $(if $(RUNNING_KDIR),$(RUNNING_KDIR),/usr/src/linux-headers-$(TESTHOST_
 KREL		= $(shell /sbin/modinfo -F vermagic $(TOP)/mvm.ko | cut -d' ' -f1)
 
 .PHONY: all module testhost-module libmvm cli bpf selftests check \
-	unit-tests install deps clean
+	unit-tests fuzz install deps clean
 
 all: module libmvm cli bpf selftests
 
@@ -61,6 +61,12 @@ selftests: bpf libmvm
 
 unit-tests:
 	$(MAKE) -C libmvm unit-tests
+	$(MAKE) -C kmod/x86/tests unit-tests
+
+# libFuzzer on the MMIO decoder and the guest page walker.
+FUZZ_SECONDS	?= 60
+fuzz:
+	$(MAKE) -C kmod/x86/tests fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 deps:
 	scripts/install-deps.sh

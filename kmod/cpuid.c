@@ -4,6 +4,7 @@
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/cpufeature.h>
 
 #include "vm.h"
 
@@ -11,6 +12,7 @@
 #define CPUID1_ECX_VMX		BIT(5)
 #define CPUID1_ECX_XSAVE	BIT(26)
 #define CPUID1_ECX_OSXSAVE	BIT(27)
+#define CPUID1_ECX_AVX		BIT(28)
 #define CPUID1_ECX_HYPERVISOR	BIT(31)
 #define CPUID_EXT1_ECX_SVM	BIT(2)
 
@@ -45,15 +47,21 @@ int mvm_cpuid_set(struct mvm_vcpu *vcpu, const struct mvm_cpuid *arg)
 	return 0;
 }
 
-int mvm_cpuid_get(struct mvm_vcpu *vcpu, struct mvm_cpuid *arg)
+int mvm_cpuid_get(struct mvm_vcpu *vcpu, struct mvm_cpuid *arg,
+		  struct mvm_cpuid __user *uarg)
 {
 	u32 room = arg->nent;
 
 	if (arg->flags || arg->reserved[0] || arg->reserved[1])
 		return -EINVAL;
 	arg->nent = vcpu->cpuid_nent;
-	if (room < vcpu->cpuid_nent)
+	if (room < vcpu->cpuid_nent) {
+		/* Tell the caller the room it needs, with the error (the
+		 * dispatcher copies out only on success). */
+		if (put_user(vcpu->cpuid_nent, &uarg->nent))
+			return -EFAULT;
 		return -E2BIG;
+	}
 	if (vcpu->cpuid_nent &&
 	    copy_to_user(u64_to_user_ptr(arg->entries), vcpu->cpuid,
 			 array_size(vcpu->cpuid_nent, sizeof(*vcpu->cpuid))))
@@ -91,6 +99,9 @@ void mvm_cpuid_lookup(struct mvm_vcpu *vcpu, u32 fn, u32 idx,
 	switch (fn) {
 	case 1:
 		*ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_OSXSAVE);
+		/* XSAVE state is switched only when the host uses XSAVE. */
+		if (!boot_cpu_has(X86_FEATURE_XSAVE))
+			*ecx &= ~(CPUID1_ECX_XSAVE | CPUID1_ECX_AVX);
 		*ecx |= CPUID1_ECX_HYPERVISOR;
 		if (cr4_osxsave && (*ecx & CPUID1_ECX_XSAVE))
 			*ecx |= CPUID1_ECX_OSXSAVE;

@@ -189,7 +189,7 @@ static long vcpu_get_cpuid(void *obj, void *karg, unsigned long arg)
 	long ret;
 
 	mutex_lock(&vcpu->mutex);
-	ret = mvm_cpuid_get(vcpu, karg);
+	ret = mvm_cpuid_get(vcpu, karg, (struct mvm_cpuid __user *)arg);
 	mutex_unlock(&vcpu->mutex);
 	return ret;
 }

@@ -178,7 +178,8 @@ void mvm_cpuid_lookup(struct mvm_vcpu *vcpu, u32 fn, u32 idx,
 
 /* Set and get the CPUID table; vcpu->mutex held. */
 int mvm_cpuid_set(struct mvm_vcpu *vcpu, const struct mvm_cpuid *arg);
-int mvm_cpuid_get(struct mvm_vcpu *vcpu, struct mvm_cpuid *arg);
+int mvm_cpuid_get(struct mvm_vcpu *vcpu, struct mvm_cpuid *arg,
+		  struct mvm_cpuid __user *uarg);
 
 /* The VMX backend (kmod/vmx/): its operations, its setup at module load
  * (0 or a negative errno, logged), and sizes the core reports. */

@@ -7,6 +7,7 @@
 # Environment:
 #   MVM_CHECK_HOSTS    test hosts to run (default "qemu bochs")
 #   MVM_CHECK_KERNELS  kernel series to boot (default "6.1 6.12")
+#   MVM_FUZZ_SECONDS   seconds of libFuzzer per target (default 60)
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -71,7 +72,10 @@ if stage deps "$top/scripts/install-deps.sh" &&
 	for k in $kernels; do
 		stage "module-$k" make -C "$top" testhost-module KSERIES="$k"
 	done
-	tests unit make -s -C "$top" unit-tests
+	tests unit make -s -C "$top/libmvm" unit-tests
+	tests x86-unit make -s -C "$top/kmod/x86/tests" unit-tests
+	tests fuzz make -s -C "$top/kmod/x86/tests" fuzz \
+		FUZZ_SECONDS="${MVM_FUZZ_SECONDS:-60}"
 	tests install "$top/scripts/test-install.sh"
 	for k in $kernels; do
 		[ -f "$top/build/kmod/$("$top/scripts/kver.sh" "$k")/mvm.ko" ] ||

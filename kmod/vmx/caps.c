@@ -14,6 +14,7 @@
 #include <asm/fpu/types.h>
 #include <asm/fpu/xcr.h>
 #include <asm/processor.h>
+#include <asm/tsc.h>
 
 #include <linux/mvm.h>
 
@@ -236,9 +237,20 @@ int vmx_setup_vmcs_config(void)
 		entry_msr = MVMX_MSR_ENTRY_CTLS;
 	}
 
+	/* The preemption timer bounds each stay in the guest, so a guest
+	 * cannot keep a CPU even where interrupts fail to make it exit. */
 	min = MVMX_PIN_EXT_INTR | MVMX_PIN_NMI;
-	if (adjust_controls(min, 0, pin_msr, &c->pin))
+	if (adjust_controls(min, MVMX_PIN_PREEMPTION_TIMER, pin_msr, &c->pin))
 		return refuse_control("pin-based", min, pin_msr);
+	if (c->pin & MVMX_PIN_PREEMPTION_TIMER) {
+		u64 misc;
+
+		rdmsrl(MVMX_MSR_MISC, misc);
+		/* It counts down at the TSC rate >> MISC[4:0] (SDM Vol. 3C
+		 * 26.5.1): about a millisecond per entry. */
+		c->preemption_ticks = max_t(u64, 1, (u64)tsc_khz >>
+					    (misc & 0x1f));
+	}
 
 	/* Exits that keep the guest off host state: HLT, MWAIT/MONITOR,
 	 * RDPMC (host counters), CR8 (the host's TPR), debug registers,
@@ -287,11 +299,18 @@ int vmx_setup_vmcs_config(void)
 	/* A guest may use x87, SSE, AVX and AVX-512 state where the host
 	 * has them on; not PKRU, AMX or supervisor states, whose registers
 	 * would leak into the host. */
-	xcr0 = boot_cpu_has(X86_FEATURE_XSAVE) ? xgetbv(0) : 3;
+	c->xsave = boot_cpu_has(X86_FEATURE_XSAVE);
+	xcr0 = c->xsave ? xgetbv(0) : XFEATURE_MASK_FP | XFEATURE_MASK_SSE;
 	c->xcr0_allowed = xcr0 & (XFEATURE_MASK_FP | XFEATURE_MASK_SSE |
 				  XFEATURE_MASK_YMM | XFEATURE_MASK_OPMASK |
 				  XFEATURE_MASK_ZMM_Hi256 |
 				  XFEATURE_MASK_Hi16_ZMM);
 	c->xsave_size = xsave_size_for(c->xcr0_allowed);
 	return 0;
+}
+
+unsigned long vmx_cr4_never(void)
+{
+	return X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_PKE | X86_CR4_CET |
+	       BIT(24) /* PKS */ | (vmcs_config.xsave ? 0 : X86_CR4_OSXSAVE);
 }

@@ -223,11 +223,8 @@ static int handle_cr(struct vmx_vcpu *vmx)
 			return skip(vmx);
 		case 4: {
 			unsigned long owned = vmcs_readl(CR4_GUEST_HOST_MASK);
-			unsigned long never = X86_CR4_VMXE | X86_CR4_SMXE |
-					      X86_CR4_PKE | X86_CR4_CET |
-					      BIT(24);
 
-			if ((val & never) ||
+			if ((val & vmx_cr4_never()) ||
 			    (val & owned & ~vmcs_config.cr4_fixed1))
 				return inject_gp(vmx);
 			vmcs_writel(CR4_READ_SHADOW, val);
@@ -334,6 +331,10 @@ static int handle_xsetbv(struct vmx_vcpu *vmx)
 	u64 avx512 = XFEATURE_MASK_OPMASK | XFEATURE_MASK_ZMM_Hi256 |
 		     XFEATURE_MASK_Hi16_ZMM;
 
+	/* Without host XSAVE the guest cannot set CR4.OSXSAVE, so the CPU
+	 * gives #UD before any exit; refuse anyway. */
+	if (!vmcs_config.xsave)
+		return inject_ud(vmx);
 	/* SDM Vol. 1 13.3: only XCR0; x87 always on; AVX needs SSE;
 	 * AVX-512 states all or none, and only with AVX. */
 	if ((u32)g[MVM_RCX] != 0 || !(xcr0 & XFEATURE_MASK_FP) ||
@@ -342,10 +343,12 @@ static int handle_xsetbv(struct vmx_vcpu *vmx)
 	    ((xcr0 & avx512) && ((xcr0 & avx512) != avx512 ||
 				 !(xcr0 & XFEATURE_MASK_YMM))))
 		return inject_gp(vmx);
-	vmx->xcr0 = xcr0;
-	/* The run loop holds the FPU with the guest's XCR0 loaded. */
-	xsetbv(XCR_XFEATURE_ENABLED_MASK, xcr0);
-	return skip(vmx);
+	/* Loaded when the run loop next switches FPU state, so that the
+	 * state saved so far is saved under the XCR0 it was loaded with. */
+	vmx->xcr0_next = xcr0;
+	vmx->xcr0_change = true;
+	vmx_skip_instruction(vmx, vmx->exit_insn_len);
+	return VMX_EXIT_RELOAD;
 }
 
 static int handle_ept_violation(struct vmx_vcpu *vmx)
@@ -364,6 +367,8 @@ typedef int (*exit_handler_t)(struct vmx_vcpu *vmx);
 static const exit_handler_t exit_handlers[MVMX_EXIT_REASON_MAX + 1] = {
 	[EXIT_REASON_EXCEPTION_NMI]	= handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
+	/* The slice ended: the loop checks for signals and rescheduling. */
+	[EXIT_REASON_PREEMPTION_TIMER]	= handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT]	= handle_triple_fault,
 	[EXIT_REASON_CPUID]		= handle_cpuid,
 	[EXIT_REASON_HLT]		= handle_hlt,

@@ -155,9 +155,6 @@ static void vmx_get_sregs(struct mvm_vcpu *vcpu, struct mvm_sregs *sr)
 	vmcs_put();
 }
 
-#define CR4_NEVER	(X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_PKE | \
-			 X86_CR4_CET | BIT(24))
-
 static int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct mvm_sregs *sr)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
@@ -168,7 +165,7 @@ static int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct mvm_sregs *sr)
 
 	/* Refuse what the hardware would refuse at entry, with a clear
 	 * errno now rather than a failed entry later. */
-	if ((sr->cr0 >> 32) || (sr->cr4 & CR4_NEVER) ||
+	if ((sr->cr0 >> 32) || (sr->cr4 & vmx_cr4_never()) ||
 	    (sr->cr4 & ~vmcs_config.cr4_fixed1 & ~X86_CR4_VMXE) ||
 	    ((sr->cr0 & X86_CR0_PG) && !(sr->cr0 & X86_CR0_PE)) ||
 	    (sr->cr8 & ~0xfULL) ||

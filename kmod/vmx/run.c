@@ -127,6 +127,14 @@ static void put_host_state(struct vmx_vcpu *vmx, struct host_state *h)
 	guest_fpu_save(vmx);
 	if (boot_cpu_has(X86_FEATURE_XSAVE) && vmx->xcr0 != h->xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, h->xcr0);
+	if (vmx->xcr0_change) {
+		u64 *xstate_bv = vmx->xsave + 512;
+
+		/* Components the guest just enabled start in init state. */
+		*xstate_bv &= vmx->xcr0;
+		vmx->xcr0 = vmx->xcr0_next;
+		vmx->xcr0_change = false;
+	}
 
 	rdmsrl(MSR_KERNEL_GS_BASE, vmx->kernel_gs_base);
 	rdmsrl(MSR_STAR, vmx->star);
@@ -195,6 +203,9 @@ static void prepare_entry(struct vmx_vcpu *vmx)
 					      GUEST_INTR_MOV_SS));
 		vmx->clear_intr_shadow = false;
 	}
+	if (vmcs_config.preemption_ticks)
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
+			     vmcs_config.preemption_ticks);
 	if (vmx->load_pdptes) {
 		vmcs_write64(GUEST_PDPTE0, vmx->pdptes[0]);
 		vmcs_write64(GUEST_PDPTE1, vmx->pdptes[1]);
@@ -331,6 +342,10 @@ static int vmx_run_atomic(struct vmx_vcpu *vmx, bool *first)
 		local_irq_enable();
 
 		ret = vmx_handle_exit(vmx);
+		if (ret == VMX_EXIT_RELOAD) {
+			ret = VMX_RESCHED;
+			break;
+		}
 		if (ret != VMX_EXIT_RESUME)
 			break;
 	}

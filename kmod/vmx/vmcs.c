@@ -58,13 +58,12 @@ static unsigned long cr0_host_owned(void)
 		~vmcs_config.cr0_fixed1) & 0xffffffffUL;
 }
 
-/* CR4 bits the guest does not own: the fixed ones (VMXE), and features
- * whose state mvm does not switch (protection keys, CET, SMX). */
+/* CR4 bits the guest does not own: the fixed ones (VMXE), and those it
+ * may never set (vmx_cr4_never()). */
 static unsigned long cr4_host_owned(void)
 {
 	return vmcs_config.cr4_fixed0 | ~vmcs_config.cr4_fixed1 |
-	       X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_PKE | X86_CR4_CET |
-	       BIT(24) /* PKS */;
+	       vmx_cr4_never();
 }
 
 void vmx_vmcs_setup(struct vmx_vcpu *vmx)

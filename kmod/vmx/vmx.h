@@ -27,10 +27,19 @@ struct vmcs_config {
 	bool invept_all;	/* all-context INVEPT */
 	bool inout_info;	/* INS/OUTS exits report their operands */
 	u32 xsave_size;		/* guest XSAVE area, standard format */
+	u32 preemption_ticks;	/* preemption timer per entry, or 0 */
+	bool xsave;		/* the host kernel uses XSAVE (and XCR0) */
 	u64 xcr0_allowed;	/* XCR0 bits a guest may set */
 };
 
 extern struct vmcs_config vmcs_config;
+
+/*
+ * CR4 bits a guest may never set: VMX and SMX, features whose state mvm
+ * does not switch (protection keys, CET), and OSXSAVE when the host kernel
+ * runs without XSAVE (then XCR0 cannot be switched).
+ */
+unsigned long vmx_cr4_never(void);
 
 /* Compute vmcs_config; 0 or -EOPNOTSUPP after logging what is missing. */
 int vmx_setup_vmcs_config(void);
@@ -96,6 +105,8 @@ struct vmx_vcpu {
 
 	/* FPU: XCR0 and the XSAVE area of the guest. */
 	u64 xcr0;
+	u64 xcr0_next;		/* set by XSETBV ... */
+	bool xcr0_change;	/* ... and loaded when this is set */
 	void *xsave;
 
 	/* The last exit, saved while the VMCS was current. */
@@ -163,6 +174,7 @@ enum vmx_exit_result {
 	VMX_EXIT_RESUME,	/* handled: enter the guest again */
 	VMX_EXIT_USER,		/* run->exit_reason set: return to userspace */
 	VMX_EXIT_SLOW,		/* needs process context: see handle_slow */
+	VMX_EXIT_RELOAD,	/* guest FPU/XCR0 changed: switch state again */
 };
 int vmx_handle_exit(struct vmx_vcpu *vmx);
 /* With preemption enabled, for VMX_EXIT_SLOW; returns the same values

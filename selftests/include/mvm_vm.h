@@ -81,6 +81,14 @@ void vcpu_setup_real(struct test_vm *vm, struct test_vcpu *vcpu);
 void vcpu_setup_prot32(struct test_vm *vm, struct test_vcpu *vcpu);
 void vcpu_setup_long64(struct test_vm *vm, struct test_vcpu *vcpu);
 
+/*
+ * Fill the 64-bit IDT so that exception vector v (0..31) runs a stub doing
+ * "mov $v, %al; out %al, $GUEST_EXC_PORT; hlt": the test sees a guest
+ * exception as an I/O exit on GUEST_EXC_PORT carrying the vector.
+ */
+#define GUEST_EXC_PORT	0x80
+void vm_setup_idt64(struct test_vm *vm);
+
 /* Identity CPUID table from the host's CPUID (basic and extended). */
 void vcpu_set_host_cpuid(struct test_vcpu *vcpu);
 

@@ -272,6 +272,32 @@ void vcpu_setup_long64(struct test_vm *vm, struct test_vcpu *vcpu)
 	set_rip_rsp(vcpu, GUEST_CODE_GPA, GUEST_STACK);
 }
 
+/* Exception stubs live in the last 256 bytes below GUEST_DATA. */
+#define GUEST_EXC_STUBS	(GUEST_DATA - 0x100)
+
+void vm_setup_idt64(struct test_vm *vm)
+{
+	uint64_t *idt = (uint64_t *)(vm->mem + GUEST_IDT);
+	unsigned int v;
+
+	memset(idt, 0, 4096);
+	for (v = 0; v < 32; v++) {
+		uint8_t *stub = vm->mem + GUEST_EXC_STUBS + v * 8;
+		uint64_t off = GUEST_EXC_STUBS + v * 8;
+
+		stub[0] = 0xb0;		/* mov $v, %al */
+		stub[1] = v;
+		stub[2] = 0xe6;		/* out %al, $port */
+		stub[3] = GUEST_EXC_PORT;
+		stub[4] = 0xf4;		/* hlt */
+		/* 64-bit interrupt gate, selector 0x18, present, DPL 0
+		 * (SDM Vol. 3A 7.14.1). */
+		idt[v * 2] = (off & 0xffff) | (0x18ULL << 16) |
+			     (0x8eULL << 40) | ((off >> 16 & 0xffff) << 48);
+		idt[v * 2 + 1] = off >> 32;
+	}
+}
+
 void vcpu_set_host_cpuid(struct test_vcpu *vcpu)
 {
 	struct mvm_cpuid_entry e[64];

@@ -9,6 +9,10 @@
 # BINARY        further programs (the CLI, bpftool), copied with the
 #               shared libraries ldd finds for them
 #
+# With MVM_KVM_MODULES=/lib/modules/REL of the test-host kernel, KVM's
+# modules are added (uncompressed) under /lib/kvm for the side-by-side
+# benchmark against KVM.
+#
 # Uncompressed on purpose: Bochs unpacks a gzip'd initramfs 10x slower
 # than it reads a plain one (../shared/TESTHOST.md).
 set -eu
@@ -34,7 +38,7 @@ cp "$busybox" "$root/bin/busybox"
 cp "$here/init" "$root/init"
 chmod 0755 "$root/init"
 cp "$module" "$root/lib/mvm/mvm.ko"
-cp "$tests/list" "$tests/ttydrain" "$root/selftests/"
+cp "$tests/list" "$tests/ttydrain" "$tests/exit_bench" "$root/selftests/"
 while read -r t; do
 	cp "$tests/$t" "$root/selftests/$t"
 done < "$tests/list"
@@ -51,6 +55,22 @@ add_binary() {
 for b in "$@"; do
 	add_binary "$b"
 done
+
+if [ -n "${MVM_KVM_MODULES:-}" ]; then
+	mkdir -p "$root/lib/kvm"
+	for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-intel \
+		 arch/x86/kvm/kvm-amd; do
+		f="$MVM_KVM_MODULES/kernel/$m.ko"
+		name=$(basename "$m").ko
+		if [ -f "$f" ]; then
+			cp "$f" "$root/lib/kvm/$name"
+		elif [ -f "$f.xz" ]; then
+			xz -dc "$f.xz" > "$root/lib/kvm/$name"
+		elif [ -f "$f.zst" ]; then
+			zstd -dcq "$f.zst" > "$root/lib/kvm/$name"
+		fi
+	done
+fi
 
 (cd "$root" && find . | sort | cpio -o -H newc --quiet -R 0:0) > "$out.tmp"
 mv "$out.tmp" "$out"

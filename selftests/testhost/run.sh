@@ -2,7 +2,10 @@
 # Boot a test host and run the selftests in it.
 #
 #   run.sh --host qemu|bochs [--kernel 6.1|6.12] [--tests a,b]
-#          [--timeout SECONDS] [--log FILE]
+#          [--timeout SECONDS] [--log FILE] [--bench]
+#
+#   --bench  also run selftests/bench/exit_bench under mvm and then under
+#            KVM in the same boot, and print their ratio
 #
 #   qemu   QEMU in software mode, -cpu max: AMD SVM with nested paging
 #   bochs  Bochs 2.7, corei7_skylake_x: Intel VMX, EPT, unrestricted guest
@@ -22,6 +25,7 @@ series=6.1
 tests=""
 timeout=""
 log=""
+bench=0
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -30,6 +34,7 @@ while [ $# -gt 0 ]; do
 	--tests)	tests=$2; shift 2 ;;
 	--timeout)	timeout=$2; shift 2 ;;
 	--log)		log=$2; shift 2 ;;
+	--bench)	bench=1; shift ;;
 	*)		echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -55,12 +60,16 @@ extra=""
 for b in "$top/build/cli/mvm" "$top/build/bpf/mvm-ioctlstat" /usr/sbin/bpftool; do
 	[ -x "$b" ] && extra="$extra $b"
 done
+kvm_modules=""
+[ "$bench" = 1 ] && kvm_modules="$kdir/lib/modules/$rel"
 # shellcheck disable=SC2086
+MVM_KVM_MODULES="$kvm_modules" \
 "$here/mkinitramfs.sh" "$work/initramfs.cpio" "$module" \
 	"$top/build/selftests" $extra
 
 cmdline="console=ttyS0 panic=-1 quiet"
 [ -n "$tests" ] && cmdline="$cmdline mvm.tests=$tests"
+[ "$bench" = 1 ] && cmdline="$cmdline mvm.bench=1"
 
 boot_qemu() {
 	timeout -k 10 "$timeout" qemu-system-x86_64 \
@@ -134,4 +143,22 @@ elif ! grep -q '^MVM-SUITE-END' "$log"; then
 	tail -n 40 "$log" | sed 's/^/    | /'
 fi
 echo "run.sh: $host ran for $((end - start))s; console in $log"
+# Side by side: mvm's cost per exit against KVM's in the same boot.
+if [ "$bench" = 1 ]; then
+	awk '/^BENCH / {
+		split($5, r, "="); split($6, t, "=");
+		rate[$2 " " $3] = r[2]; tsc[$2 " " $3] = t[2]
+	}
+	END {
+		for (k = 0; k < 2; k++) {
+			kind = k ? "cpuid" : "io"
+			m = rate["mvm " kind]; v = rate["kvm " kind]
+			if (m == "" || v == "")
+				continue
+			printf "run.sh: %-5s exits: mvm %s/s, kvm %s/s, ratio %.2f; TSC per exit mvm %s, kvm %s, ratio %.2f\n",
+			       kind, m, v, m / v, tsc["mvm " kind],
+			       tsc["kvm " kind], tsc["kvm " kind] / tsc["mvm " kind]
+		}
+	}' "$log"
+fi
 awk -v host="$host" -f "$here/summary.awk" "$log"
