@@ -146,7 +146,7 @@ echo "run.sh: $host ran for $((end - start))s; console in $log"
 # Side by side: mvm's cost per exit against KVM's in the same boot.
 if [ "$bench" = 1 ]; then
 	awk '/^BENCH / {
-		split($5, r, "="); split($6, t, "=");
+		split($6, r, "="); split($7, t, "=");
 		rate[$2 " " $3] = r[2]; tsc[$2 " " $3] = t[2]
 	}
 	END {
@@ -155,7 +155,7 @@ if [ "$bench" = 1 ]; then
 			m = rate["mvm " kind]; v = rate["kvm " kind]
 			if (m == "" || v == "")
 				continue
-			printf "run.sh: %-5s exits: mvm %s/s, kvm %s/s, ratio %.2f; TSC per exit mvm %s, kvm %s, ratio %.2f\n",
+			printf "run.sh: %-5s exits: mvm %s/s, kvm %s/s (mvm %.2fx); TSC ticks per exit: mvm %s, kvm %s (kvm/mvm %.2f)\n",
 			       kind, m, v, m / v, tsc["mvm " kind],
 			       tsc["kvm " kind], tsc["kvm " kind] / tsc["mvm " kind]
 		}
