@@ -33,7 +33,8 @@ static long vcpu_run(void *obj, void *karg, unsigned long arg)
 
 	if (arg)
 		return -EINVAL;
-	mutex_lock(&vcpu->mutex);
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
 	ret = vcpu->vm->ops->vcpu_run(vcpu);
 	mutex_unlock(&vcpu->mutex);
 	return ret;
@@ -43,7 +44,8 @@ static long vcpu_get_regs(void *obj, void *karg, unsigned long arg)
 {
 	struct mvm_vcpu *vcpu = obj;
 
-	mutex_lock(&vcpu->mutex);
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
 	vcpu->vm->ops->get_regs(vcpu, karg);
 	mutex_unlock(&vcpu->mutex);
 	return 0;
@@ -58,7 +60,8 @@ static long vcpu_set_regs(void *obj, void *karg, unsigned long arg)
 	if (regs->flags || regs->reserved0 ||
 	    !all_zero(regs->reserved, sizeof(regs->reserved)))
 		return -EINVAL;
-	mutex_lock(&vcpu->mutex);
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
 	ret = vcpu->vm->ops->set_regs(vcpu, regs);
 	mutex_unlock(&vcpu->mutex);
 	return ret;
@@ -68,7 +71,8 @@ static long vcpu_get_sregs(void *obj, void *karg, unsigned long arg)
 {
 	struct mvm_vcpu *vcpu = obj;
 
-	mutex_lock(&vcpu->mutex);
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
 	vcpu->vm->ops->get_sregs(vcpu, karg);
 	mutex_unlock(&vcpu->mutex);
 	return 0;
@@ -98,7 +102,8 @@ static long vcpu_set_sregs(void *obj, void *karg, unsigned long arg)
 	if (!all_zero(sr->gdt.padding, sizeof(sr->gdt.padding)) ||
 	    !all_zero(sr->idt.padding, sizeof(sr->idt.padding)))
 		return -EINVAL;
-	mutex_lock(&vcpu->mutex);
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
 	ret = vcpu->vm->ops->set_sregs(vcpu, sr);
 	mutex_unlock(&vcpu->mutex);
 	return ret;
@@ -139,7 +144,10 @@ static long vcpu_get_msrs(void *obj, void *karg, unsigned long arg)
 	e = msrs_copy_in(m);
 	if (IS_ERR(e))
 		return PTR_ERR(e);
-	mutex_lock(&vcpu->mutex);
+	if (mutex_lock_killable(&vcpu->mutex)) {
+		kfree(e);
+		return -EINTR;
+	}
 	for (n = 0; n < m->nmsrs; n++)
 		if (vcpu->vm->ops->get_msr(vcpu, e[n].index, &e[n].data))
 			break;
@@ -163,7 +171,10 @@ static long vcpu_set_msrs(void *obj, void *karg, unsigned long arg)
 	e = msrs_copy_in(m);
 	if (IS_ERR(e))
 		return PTR_ERR(e);
-	mutex_lock(&vcpu->mutex);
+	if (mutex_lock_killable(&vcpu->mutex)) {
+		kfree(e);
+		return -EINTR;
+	}
 	for (n = 0; n < m->nmsrs; n++)
 		if (vcpu->vm->ops->set_msr(vcpu, e[n].index, e[n].data))
 			break;
@@ -177,7 +188,8 @@ static long vcpu_set_cpuid(void *obj, void *karg, unsigned long arg)
 	struct mvm_vcpu *vcpu = obj;
 	long ret;
 
-	mutex_lock(&vcpu->mutex);
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
 	ret = mvm_cpuid_set(vcpu, karg);
 	mutex_unlock(&vcpu->mutex);
 	return ret;
@@ -188,7 +200,8 @@ static long vcpu_get_cpuid(void *obj, void *karg, unsigned long arg)
 	struct mvm_vcpu *vcpu = obj;
 	long ret;
 
-	mutex_lock(&vcpu->mutex);
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
 	ret = mvm_cpuid_get(vcpu, karg, (struct mvm_cpuid __user *)arg);
 	mutex_unlock(&vcpu->mutex);
 	return ret;
@@ -211,7 +224,10 @@ static long vcpu_fpu(struct mvm_vcpu *vcpu, struct mvm_fpu *f, bool set)
 		ret = -EFAULT;
 		goto out;
 	}
-	mutex_lock(&vcpu->mutex);
+	if (mutex_lock_killable(&vcpu->mutex)) {
+		ret = -EINTR;
+		goto out;
+	}
 	if (set)
 		ret = vcpu->vm->ops->set_fpu(vcpu, buf, f->xcr0);
 	else

@@ -379,11 +379,11 @@ int mvm_vm_create(u32 flags)
 		return ret;
 	}
 
-	fd = anon_inode_getfd("mvm-vm", &mvm_vm_fops, vm, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		mvm_vm_put(vm);
-		return fd;
-	}
+	/* Traced before the fd exists: once it does, a racing close()
+	 * may free the VM. */
 	trace_vm_create(vm->id, current->tgid);
+	fd = anon_inode_getfd("mvm-vm", &mvm_vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		mvm_vm_put(vm);
 	return fd;
 }

@@ -32,6 +32,29 @@ GUEST_CODE(io16, 16, IO_BODY);
 GUEST_CODE(io32, 32, IO_BODY);
 GUEST_CODE(io64, 64, IO_BODY);
 
+/* Guest code is position-dependent only through its load address. */
+GUEST_CODE(triple16, 16,
+	   "lidt %cs:(idt16 - triple16_start)\n int3\n"
+	   "idt16: .word 0\n .long 0\n");
+GUEST_CODE(triple32, 32,
+	   "lidt (0x10000 + idt32 - triple32_start)\n int3\n"
+	   "idt32: .word 0\n .long 0\n");
+
+/* Real mode: DS=0xc000 reaches 0xc0000 (no RAM there: MMIO). */
+GUEST_CODE(mmio16, 16,
+	   "mov $0xc000, %ax\n mov %ax, %ds\n"
+	   "movw $0xbeef, (0x10)\n"
+	   "movzbw (0x12), %si\n"
+	   "hlt\n");
+
+GUEST_CODE(outs16, 16,
+	   "mov $0x3f0, %dx\n mov $0x2000, %ax\n mov %ax, %ds\n"
+	   "xor %si, %si\n mov $4, %cx\n cld\n rep outsb\n hlt\n");
+
+GUEST_CODE(ins64, 64,
+	   "mov $0x3f0, %dx\n mov $0x20000, %rdi\n mov $2, %ecx\n"
+	   "cld\n rep insw\n hlt\n");
+
 GUEST_CODE(triple64, 64,
 	   "lidt idt0(%rip)\n int3\n"
 	   "idt0: .word 0\n .quad 0\n");
@@ -158,6 +181,95 @@ TEST_F(g, prot32_string_io)
 	vcpu_regs_get(self->vcpu, &regs);
 	ASSERT_EQ(0, regs.rcx);
 	ASSERT_EQ(GUEST_DATA + 4, regs.rsi);
+}
+
+TEST_F(g, real_mode_string_io)
+{
+	struct mvm_run *run = self->vcpu->run;
+
+	memcpy(self->vm->mem + GUEST_DATA, "real", 4);
+	guest_load(self->vm, outs16_start, outs16_end);
+	vcpu_setup_real(self->vm, self->vcpu);
+	vcpu_run(self->vcpu);
+	ASSERT_EQ(MVM_EXIT_IO, run->exit_reason);
+	ASSERT_EQ(4, run->io.count);
+	ASSERT_EQ(0, memcmp((uint8_t *)run + run->io.data_offset, "real", 4));
+	vcpu_run(self->vcpu);
+	ASSERT_EQ(MVM_EXIT_HLT, run->exit_reason);
+}
+
+/* INS: userspace's data lands in guest memory at ES:RDI. */
+TEST_F(g, long64_string_in)
+{
+	struct mvm_run *run = self->vcpu->run;
+	struct mvm_regs regs;
+
+	guest_load(self->vm, ins64_start, ins64_end);
+	vcpu_setup_long64(self->vm, self->vcpu);
+	vcpu_run(self->vcpu);
+	ASSERT_EQ(MVM_EXIT_IO, run->exit_reason);
+	ASSERT_EQ(MVM_IO_IN, run->io.direction);
+	ASSERT_EQ(2, run->io.size);
+	ASSERT_EQ(2, run->io.count);
+	memcpy((uint8_t *)run + run->io.data_offset, "ab12", 4);
+	/* A size rewritten in the shared page changes nothing. */
+	run->io.size = 4;
+	run->io.count = 1000;
+	vcpu_run(self->vcpu);
+	ASSERT_EQ(MVM_EXIT_HLT, run->exit_reason);
+	ASSERT_EQ(0, memcmp(self->vm->mem + GUEST_DATA, "ab12", 4));
+	ASSERT_EQ(0, self->vm->mem[GUEST_DATA + 4]);
+	vcpu_regs_get(self->vcpu, &regs);
+	ASSERT_EQ(GUEST_DATA + 4, regs.rdi);
+	ASSERT_EQ(0, regs.rcx);
+}
+
+TEST_F(g, real_mode_mmio)
+{
+	struct mvm_run *run = self->vcpu->run;
+	struct mvm_regs regs;
+	uint16_t v;
+
+	guest_load(self->vm, mmio16_start, mmio16_end);
+	vcpu_setup_real(self->vm, self->vcpu);
+	vcpu_run(self->vcpu);
+	ASSERT_EQ(MVM_EXIT_MMIO, run->exit_reason)
+		TH_LOG("exit %s", exit_reason_str(run->exit_reason));
+	ASSERT_EQ(0xc0010, run->mmio.phys_addr);
+	ASSERT_EQ(2, run->mmio.len);
+	ASSERT_TRUE(run->mmio.is_write);
+	memcpy(&v, run->mmio.data, 2);
+	ASSERT_EQ(0xbeef, v);
+	vcpu_run(self->vcpu);
+	ASSERT_EQ(MVM_EXIT_MMIO, run->exit_reason);
+	ASSERT_EQ(0xc0012, run->mmio.phys_addr);
+	ASSERT_EQ(1, run->mmio.len);
+	ASSERT_FALSE(run->mmio.is_write);
+	run->mmio.data[0] = 0x9c;
+	vcpu_run(self->vcpu);
+	ASSERT_EQ(MVM_EXIT_HLT, run->exit_reason);
+	vcpu_regs_get(self->vcpu, &regs);
+	ASSERT_EQ(0x9c, regs.rsi & 0xffff);
+}
+
+TEST_F(g, real_mode_triple_fault)
+{
+	guest_load(self->vm, triple16_start, triple16_end);
+	vcpu_setup_real(self->vm, self->vcpu);
+	vcpu_run(self->vcpu);
+	ASSERT_EQ(MVM_EXIT_SHUTDOWN, self->vcpu->run->exit_reason)
+		TH_LOG("exit %s",
+		       exit_reason_str(self->vcpu->run->exit_reason));
+}
+
+TEST_F(g, prot32_triple_fault)
+{
+	guest_load(self->vm, triple32_start, triple32_end);
+	vcpu_setup_prot32(self->vm, self->vcpu);
+	vcpu_run(self->vcpu);
+	ASSERT_EQ(MVM_EXIT_SHUTDOWN, self->vcpu->run->exit_reason)
+		TH_LOG("exit %s",
+		       exit_reason_str(self->vcpu->run->exit_reason));
 }
 
 static void run_mmio(struct __test_metadata *_metadata, struct test_vcpu *v,

@@ -272,12 +272,15 @@ int vmx_setup_vmcs_config(void)
 				      MVMX_MSR_PROCBASED_CTLS2);
 
 	min = MVMX_EXIT_HOST_64 | MVMX_EXIT_SAVE_EFER | MVMX_EXIT_LOAD_EFER |
-	      MVMX_EXIT_SAVE_PAT | MVMX_EXIT_LOAD_PAT;
+	      MVMX_EXIT_SAVE_PAT | MVMX_EXIT_LOAD_PAT | MVMX_EXIT_SAVE_DEBUG;
 	if (adjust_controls(min, 0, exit_msr, &c->exit))
 		return refuse_control("VM-exit", min, exit_msr);
 	c->exit &= ~MVMX_EXIT_ACK_INTR;
 
-	min = MVMX_ENTRY_LOAD_EFER | MVMX_ENTRY_LOAD_PAT;
+	/* Load debug controls: the guest runs with its own (inert) DR7 and
+	 * DEBUGCTL, never the host's. */
+	min = MVMX_ENTRY_LOAD_EFER | MVMX_ENTRY_LOAD_PAT |
+	      MVMX_ENTRY_LOAD_DEBUG;
 	if (adjust_controls(min, 0, entry_msr, &c->entry))
 		return refuse_control("VM-entry", min, entry_msr);
 	c->entry &= ~MVMX_ENTRY_IA32E;
@@ -313,4 +316,18 @@ unsigned long vmx_cr4_never(void)
 {
 	return X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_PKE | X86_CR4_CET |
 	       BIT(24) /* PKS */ | (vmcs_config.xsave ? 0 : X86_CR4_OSXSAVE);
+}
+
+bool vmx_xcr0_valid(u64 xcr0)
+{
+	u64 avx512 = XFEATURE_MASK_OPMASK | XFEATURE_MASK_ZMM_Hi256 |
+		     XFEATURE_MASK_Hi16_ZMM;
+
+	/* x87 always on; AVX needs SSE; AVX-512 states all or none, and
+	 * only with AVX; nothing mvm does not switch. */
+	return (xcr0 & XFEATURE_MASK_FP) &&
+	       !(xcr0 & ~vmcs_config.xcr0_allowed) &&
+	       (!(xcr0 & XFEATURE_MASK_YMM) || (xcr0 & XFEATURE_MASK_SSE)) &&
+	       (!(xcr0 & avx512) || ((xcr0 & avx512) == avx512 &&
+				     (xcr0 & XFEATURE_MASK_YMM)));
 }

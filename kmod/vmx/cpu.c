@@ -11,6 +11,7 @@
 #include <linux/percpu.h>
 #include <linux/reboot.h>
 #include <linux/smp.h>
+#include <linux/syscore_ops.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 
@@ -47,19 +48,19 @@ void vmx_free_vmcs(struct vmcs *vmcs)
 
 void mvm_vmx_fail(const char *insn, unsigned long field, bool valid)
 {
-	u32 err = 0;
+	unsigned long err = 0;
 	bool fail;
 
 	/* VM_INSTRUCTION_ERROR is readable only with a current VMCS. */
 	if (valid) {
 		asm volatile("vmread %[f], %[v]"
-			     : [v] "=r" (*(unsigned long *)&err), "=@ccbe" (fail)
+			     : [v] "=r" (err), "=@ccbe" (fail)
 			     : [f] "r" ((unsigned long)VM_INSTRUCTION_ERROR)
 			     : "cc");
 		if (fail)
 			err = 0;
 	}
-	pr_err_ratelimited("mvm: %s failed (field/type %#lx, VM-instruction error %u) on CPU %d\n",
+	pr_err_ratelimited("mvm: %s failed (field/type %#lx, VM-instruction error %lu) on CPU %d\n",
 			   insn, field, err, raw_smp_processor_id());
 }
 
@@ -156,6 +157,51 @@ static struct notifier_block vmx_reboot_nb = {
 	.notifier_call = vmx_reboot,
 };
 
+/*
+ * Suspend to RAM leaves VMX operation behind: at syscore suspend only the
+ * boot CPU is left, with interrupts off, and the others went through
+ * their offline callback already.
+ */
+static int vmx_suspend_cpu(void)
+{
+	vmx_cpu_off();
+	return 0;
+}
+
+static void vmx_resume_cpu(void)
+{
+	if (vmx_cpu_on(smp_processor_id()))
+		pr_err("mvm: VMX could not be turned back on after resume\n");
+}
+
+#ifdef MVM_SYSCORE_WITH_DATA
+static int vmx_suspend(void *data)
+{
+	return vmx_suspend_cpu();
+}
+
+static void vmx_resume(void *data)
+{
+	vmx_resume_cpu();
+}
+
+static const struct syscore_ops vmx_syscore_ops = {
+	.suspend = vmx_suspend,
+	.resume = vmx_resume,
+};
+
+static struct syscore vmx_syscore = { .ops = &vmx_syscore_ops };
+#define vmx_register_syscore()	register_syscore(&vmx_syscore)
+#define vmx_unregister_syscore() unregister_syscore(&vmx_syscore)
+#else
+static struct syscore_ops vmx_syscore_ops = {
+	.suspend = vmx_suspend_cpu,
+	.resume = vmx_resume_cpu,
+};
+#define vmx_register_syscore()	register_syscore_ops(&vmx_syscore_ops)
+#define vmx_unregister_syscore() unregister_syscore_ops(&vmx_syscore_ops)
+#endif
+
 int vmx_cpus_enable(void)
 {
 	int ret;
@@ -166,6 +212,7 @@ int vmx_cpus_enable(void)
 		goto free;
 	vmx_hp_state = ret;
 	register_reboot_notifier(&vmx_reboot_nb);
+	vmx_register_syscore();
 	return 0;
 free:
 	vmx_cpus_disable();
@@ -177,6 +224,7 @@ void vmx_cpus_disable(void)
 	unsigned int cpu;
 
 	if (vmx_hp_state) {
+		vmx_unregister_syscore();
 		unregister_reboot_notifier(&vmx_reboot_nb);
 		cpuhp_remove_state(vmx_hp_state);
 		vmx_hp_state = 0;
@@ -241,7 +289,7 @@ void vmx_vcpu_load(struct vmx_vcpu *vmx)
 	if (migrated) {
 		/* Translations this vCPU left here when it last ran on this
 		 * CPU may be stale: flush them. */
-		if (vmcs_config.vpid)
+		if (vmcs_config.vpid && vmx->vpid)
 			vmx_invvpid(INVVPID_SINGLE, vmx->vpid);
 		vmx_invept(vmcs_config.invept_single ? INVEPT_SINGLE :
 			   INVEPT_ALL, to_vmx_vm(vmx->vcpu->vm)->eptp);

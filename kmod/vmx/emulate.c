@@ -219,7 +219,7 @@ static int handle_string_io_slow(struct vmx_vcpu *vmx)
 {
 	struct mvm_run *run = vmx->vcpu->run;
 	u64 *g = vmx->vcpu->gprs;
-	unsigned int size = run->io.size;
+	unsigned int size = vmx->io_size;
 	unsigned int addr_size = 2 << ((vmx->exit_insn_info >> 7) & 7);
 	bool rep = vmx->exit_qual & BIT(5);
 	bool df = vmx->rflags & X86_EFLAGS_DF;
@@ -240,7 +240,7 @@ static int handle_string_io_slow(struct vmx_vcpu *vmx)
 	vmx->insn.addr_size = addr_size;
 	vmx->insn.rep = rep;
 	run->io.count = count;
-	if (run->io.direction == MVM_IO_IN) {
+	if (vmx->io_in) {
 		vmx->pending = VMX_PENDING_IO_IN;
 		return VMX_EXIT_USER;
 	}
@@ -320,15 +320,13 @@ int vmx_complete_pending(struct vmx_vcpu *vmx)
 	case VMX_PENDING_IO_OUT:
 		if (vmx->io_string)
 			finish_string(vmx, MVM_RSI, vmx->io_count,
-				      run->io.size);
+				      vmx->io_size);
 		else
 			vmx_skip_instruction(vmx, vmx->exit_insn_len);
 		return 0;
 	case VMX_PENDING_IO_IN:
-		/* The page is shared: read each value once. */
-		size = READ_ONCE(run->io.size);
-		if (size != 1 && size != 2 && size != 4)
-			size = 1;
+		/* The size is the kernel's own record, never the page's. */
+		size = vmx->io_size;
 		if (!vmx->io_string) {
 			memcpy(&v, data, size);
 			if (size == 4)

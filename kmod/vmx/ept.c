@@ -116,12 +116,12 @@ int vmx_ept_map(struct mvm_vm *vm, struct mvm_memslot *slot, u64 gpa,
 	int ret;
 
 	gpa &= PAGE_MASK;
-	leaf = ept_leaf(vm, gpa, true);
-	if (!leaf)
-		return -ENOMEM;
-	if (*leaf & EPT_READ)
+	leaf = ept_leaf(vm, gpa, false);
+	if (leaf && (*leaf & EPT_READ))
 		return 0;	/* mapped meanwhile by another vCPU */
 
+	/* Pin and charge first: tables are made only for pages that are
+	 * really mapped, so a guest probing unbacked memory costs none. */
 	hva = slot->uaddr + (gpa - slot->gpa);
 	ret = pin_user_pages_fast(hva, 1, (ro ? 0 : FOLL_WRITE) |
 				  FOLL_LONGTERM, &page);
@@ -131,6 +131,12 @@ int vmx_ept_map(struct mvm_vm *vm, struct mvm_memslot *slot, u64 gpa,
 	if (ret) {
 		unpin_user_page(page);
 		return ret;
+	}
+	leaf = ept_leaf(vm, gpa, true);
+	if (!leaf) {
+		account_locked_vm(vm->mm, 1, false);
+		unpin_user_page(page);
+		return -ENOMEM;
 	}
 	WRITE_ONCE(*leaf, ((u64)page_to_pfn(page) << PAGE_SHIFT) | EPT_READ |
 		   EPT_EXEC | (ro ? 0 : EPT_WRITE) | EPT_MT_WB |

@@ -85,14 +85,43 @@ static int handle_unknown(struct vmx_vcpu *vmx)
 	return internal_error(vmx, MVM_INTERNAL_UNKNOWN_EXIT);
 }
 
+#define X86_AC	17
+#define X86_MC	18
+
+/* Run the host's machine-check handler, as if the #MC hit the host. */
+static void host_machine_check(void)
+{
+	asm volatile("int $0x12");
+}
+
 static int handle_exception_nmi(struct vmx_vcpu *vmx)
 {
-	/* No exception is intercepted; only NMIs come here, and they are
-	 * the host's: raise them again on this CPU. */
-	if ((vmx->exit_intr_info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
-		apic->send_IPI_self(NMI_VECTOR);
+	u32 info = vmx->exit_intr_info;
+	u8 vector = info & INTR_INFO_VECTOR_MASK;
+
+	/* NMIs are the host's: send one to this CPU again (NMI delivery
+	 * mode, also under x2APIC), to be taken once NMIs unblock. */
+	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
+		apic->send_IPI(smp_processor_id(), NMI_VECTOR);
 		return VMX_EXIT_RESUME;
 	}
+	switch (vector) {
+	case X86_MC:
+		host_machine_check();
+		return VMX_EXIT_RESUME;
+	case X86_AC:
+		/* Intercepted so that a guest cannot loop delivering #AC
+		 * without ever exiting (CVE-2015-5307); given back to it. */
+		vmx_queue_exception(vmx, X86_AC, true,
+				    vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
+		return VMX_EXIT_RESUME;
+	}
+	return handle_unknown(vmx);
+}
+
+static int handle_mce_during_entry(struct vmx_vcpu *vmx)
+{
+	host_machine_check();
 	return handle_unknown(vmx);
 }
 
@@ -146,6 +175,8 @@ static int handle_io(struct vmx_vcpu *vmx)
 	u8 size = (q & 7) + 1;
 	bool in = q & BIT(3);
 
+	vmx->io_size = size;
+	vmx->io_in = in;
 	run->exit_reason = MVM_EXIT_IO;
 	memset(&run->io, 0, sizeof(run->io));
 	run->io.direction = in ? MVM_IO_IN : MVM_IO_OUT;
@@ -328,20 +359,13 @@ static int handle_xsetbv(struct vmx_vcpu *vmx)
 {
 	u64 *g = vmx->vcpu->gprs;
 	u64 xcr0 = (u32)g[MVM_RAX] | (g[MVM_RDX] << 32);
-	u64 avx512 = XFEATURE_MASK_OPMASK | XFEATURE_MASK_ZMM_Hi256 |
-		     XFEATURE_MASK_Hi16_ZMM;
 
 	/* Without host XSAVE the guest cannot set CR4.OSXSAVE, so the CPU
 	 * gives #UD before any exit; refuse anyway. */
 	if (!vmcs_config.xsave)
 		return inject_ud(vmx);
-	/* SDM Vol. 1 13.3: only XCR0; x87 always on; AVX needs SSE;
-	 * AVX-512 states all or none, and only with AVX. */
-	if ((u32)g[MVM_RCX] != 0 || !(xcr0 & XFEATURE_MASK_FP) ||
-	    (xcr0 & ~vmcs_config.xcr0_allowed) ||
-	    ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE)) ||
-	    ((xcr0 & avx512) && ((xcr0 & avx512) != avx512 ||
-				 !(xcr0 & XFEATURE_MASK_YMM))))
+	/* Only XCR0 exists. */
+	if ((u32)g[MVM_RCX] != 0 || !vmx_xcr0_valid(xcr0))
 		return inject_gp(vmx);
 	/* Loaded when the run loop next switches FPU state, so that the
 	 * state saved so far is saved under the XCR0 it was loaded with. */
@@ -404,6 +428,7 @@ static const exit_handler_t exit_handlers[MVMX_EXIT_REASON_MAX + 1] = {
 	[EXIT_REASON_XSETBV]		= handle_xsetbv,
 	[EXIT_REASON_EPT_VIOLATION]	= handle_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]	= handle_ept_misconfig,
+	[EXIT_REASON_MCE_DURING_ENTRY]	= handle_mce_during_entry,
 };
 
 /* The statistics bucket of an exit reason. */
@@ -430,6 +455,8 @@ int vmx_handle_exit(struct vmx_vcpu *vmx)
 	trace_exit(vcpu->vm->id, vcpu->id, reason, vmx->rip, vmx->exit_qual);
 
 	if (reason & MVMX_EXIT_REASON_FAILED_ENTRY) {
+		if ((reason & 0xffff) == EXIT_REASON_MCE_DURING_ENTRY)
+			host_machine_check();
 		vcpu->run->exit_reason = MVM_EXIT_FAIL_ENTRY;
 		memset(&vcpu->run->fail_entry, 0, sizeof(vcpu->run->fail_entry));
 		vcpu->run->fail_entry.hardware_entry_failure_reason = reason;

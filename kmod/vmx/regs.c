@@ -279,14 +279,11 @@ static int vmx_set_fpu(struct mvm_vcpu *vcpu, const void *xsave, u64 xcr0)
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	const u64 *hdr = xsave + 512;
 	u32 mxcsr = *(const u32 *)(xsave + 24);
-	u64 avx512 = XFEATURE_MASK_OPMASK | XFEATURE_MASK_ZMM_Hi256 |
-		     XFEATURE_MASK_Hi16_ZMM;
 	unsigned int i;
 
-	if (!(xcr0 & XFEATURE_MASK_FP) ||
-	    (xcr0 & ~vmcs_config.xcr0_allowed) ||
-	    ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE)) ||
-	    ((xcr0 & avx512) && (xcr0 & avx512) != avx512))
+	/* Loaded with XSETBV before the guest runs: it must be a value
+	 * XSETBV takes, or the host would fault. */
+	if (!vmx_xcr0_valid(xcr0))
 		return -EINVAL;
 	if ((hdr[0] & ~xcr0) || hdr[1])
 		return -EINVAL;

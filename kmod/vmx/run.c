@@ -21,6 +21,7 @@
 #include <linux/preempt.h>
 #include <linux/sched/signal.h>
 #include <asm/cpufeature.h>
+#include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
@@ -33,6 +34,8 @@
 #include "vmx_ops.h"
 
 struct host_state {
+	unsigned long dr7;
+	u64 debugctl;
 	u16 ds, es, fs, gs, ldt;
 	unsigned long fs_base, kernel_gs_base;
 	u64 star, lstar, cstar, sfmask, tsc_aux;
@@ -87,6 +90,9 @@ static void guest_fpu_save(struct vmx_vcpu *vmx)
 
 static void load_guest_state(struct vmx_vcpu *vmx, struct host_state *h)
 {
+	/* Exits set DR7 to 0x400 and clear DEBUGCTL: keep the host's. */
+	get_debugreg(h->dr7, 7);
+	h->debugctl = get_debugctlmsr();
 	savesegment(ds, h->ds);
 	savesegment(es, h->es);
 	savesegment(fs, h->fs);
@@ -130,8 +136,9 @@ static void put_host_state(struct vmx_vcpu *vmx, struct host_state *h)
 	if (vmx->xcr0_change) {
 		u64 *xstate_bv = vmx->xsave + 512;
 
-		/* Components the guest just enabled start in init state. */
-		*xstate_bv &= vmx->xcr0;
+		/* Components the guest just enabled start in init state,
+		 * and those it disabled are dropped. */
+		*xstate_bv &= vmx->xcr0 & vmx->xcr0_next;
 		vmx->xcr0 = vmx->xcr0_next;
 		vmx->xcr0_change = false;
 	}
@@ -163,6 +170,11 @@ static void put_host_state(struct vmx_vcpu *vmx, struct host_state *h)
 	if (h->gs)
 		load_gs_index(h->gs);
 	wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+
+	if (h->dr7 & ~0x400UL)
+		set_debugreg(h->dr7, 7);
+	if (h->debugctl)
+		update_debugctlmsr(h->debugctl);
 
 	/* The exit set the GDT limit to 0xffff and the TR limit to 0x67. */
 	load_fixmap_gdt(raw_smp_processor_id());
@@ -233,7 +245,10 @@ static void prepare_entry(struct vmx_vcpu *vmx)
 		u32 info = vmx->inject_vector | INTR_TYPE_HARD_EXCEPTION |
 			   INTR_INFO_VALID;
 
-		if (vmx->inject_has_code) {
+		/* Real mode pushes no error code; entry would fail with
+		 * one (SDM Vol. 3C 27.2.1.3). */
+		if (vmx->inject_has_code &&
+		    (vmcs_readl(GUEST_CR0) & X86_CR0_PE)) {
 			info |= INTR_INFO_DELIVER_CODE;
 			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
 				     vmx->inject_code);
@@ -337,8 +352,10 @@ static int vmx_run_atomic(struct vmx_vcpu *vmx, bool *first)
 			ret = VMX_EXIT_USER;
 			break;
 		}
-		vmx->launched = true;
 		save_exit(vmx);
+		/* After a failed entry the VMCS is still not launched. */
+		if (!(vmx->exit_reason & MVMX_EXIT_REASON_FAILED_ENTRY))
+			vmx->launched = true;
 		local_irq_enable();
 
 		ret = vmx_handle_exit(vmx);

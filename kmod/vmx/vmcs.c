@@ -76,7 +76,9 @@ void vmx_vmcs_setup(struct vmx_vcpu *vmx)
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmcs_config.proc2);
 	vmcs_write32(VM_EXIT_CONTROLS, vmcs_config.exit);
 	vmcs_write32(VM_ENTRY_CONTROLS, vmcs_config.entry);
-	vmcs_write32(EXCEPTION_BITMAP, 0);
+	/* #AC (a guest could loop delivering it forever) and #MC (the
+	 * host's to handle) exit; every other exception is the guest's. */
+	vmcs_write32(EXCEPTION_BITMAP, BIT(17) | BIT(18));
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
@@ -88,8 +90,12 @@ void vmx_vmcs_setup(struct vmx_vcpu *vmx)
 	vmcs_write64(EPT_POINTER, to_vmx_vm(vm)->eptp);
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 	vmcs_write64(TSC_OFFSET, 0);
-	if (vmcs_config.vpid)
+	if (vmcs_config.vpid && vmx->vpid)
 		vmcs_write16(VPID, vmx->vpid);
+	else if (vmcs_config.vpid)
+		/* No VPID left: this vCPU runs untagged, VPID off. */
+		vmcs_write32(SECONDARY_VM_EXEC_CONTROL,
+			     vmcs_config.proc2 & ~MVMX_PROC2_VPID);
 
 	vmcs_writel(CR0_GUEST_HOST_MASK, cr0_host_owned());
 	vmcs_writel(CR4_GUEST_HOST_MASK, cr4_host_owned());

@@ -15,6 +15,7 @@
 #include <linux/linkage.h>
 #include <asm/asm.h>
 #include <asm/ibt.h>
+#include <asm/nospec-branch.h>
 #include <asm/unwind_hints.h>
 
 #define VMCS_HOST_RSP	0x6c14
@@ -54,8 +55,8 @@ SYM_FUNC_START(mvm_vmx_enter)
 
 	/* The stack as the exit will find it at mvm_vmx_vmexit. */
 	UNWIND_HINT_SAVE
-	/* Flags survive the MOVs below: ZF set means VMLAUNCH. */
-	test	%sil, %sil
+	/* CF survives the MOVs and VERW below: set means VMRESUME. */
+	bt	$0, %esi
 
 	mov	G_RAX(%rdi), %rax
 	mov	G_RCX(%rdi), %rcx
@@ -73,7 +74,11 @@ SYM_FUNC_START(mvm_vmx_enter)
 	mov	G_R15(%rdi), %r15
 	mov	G_RDI(%rdi), %rdi
 
-	jnz	.Lresume
+	/* Clear CPU buffers (MDS and kin) before the guest runs, where the
+	 * kernel enabled that mitigation; clobbers only ZF. */
+	VM_CLEAR_CPU_BUFFERS
+
+	jc	.Lresume
 	vmlaunch
 	/* Only a VMfail comes back here; an exit goes to HOST_RIP. */
 	jmp	.Lfail
@@ -103,6 +108,11 @@ SYM_INNER_LABEL(mvm_vmx_vmexit, SYM_L_GLOBAL)
 	mov	%r14, G_R14(%rdi)
 	mov	%r15, G_R15(%rdi)
 	popq	G_RDI(%rdi)
+
+	/* The guest may have trained the return stack buffer: refill it
+	 * where the kernel's Spectre mitigations ask for that. */
+	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
+			   X86_FEATURE_RSB_VMEXIT_LITE
 
 	xor	%eax, %eax
 	jmp	.Lout

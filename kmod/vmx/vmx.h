@@ -41,6 +41,9 @@ extern struct vmcs_config vmcs_config;
  */
 unsigned long vmx_cr4_never(void);
 
+/* Would XSETBV accept @xcr0 from this guest (SDM Vol. 1 13.3)? */
+bool vmx_xcr0_valid(u64 xcr0);
+
 /* Compute vmcs_config; 0 or -EOPNOTSUPP after logging what is missing. */
 int vmx_setup_vmcs_config(void);
 
@@ -130,6 +133,10 @@ struct vmx_vcpu {
 	struct x86_insn insn;	/* for MMIO */
 	u32 io_count;		/* string I/O items in the run page */
 	bool io_string;
+	/* The I/O exit as the kernel saw it: never re-read from the run
+	 * page, which userspace (or a racing thread) may rewrite. */
+	u8 io_size;
+	bool io_in;
 
 	/* An exception to inject at the next entry (vector, code). */
 	bool inject;
