@@ -230,6 +230,10 @@ TEST_F(g, real_mode_mmio)
 	struct mvm_regs regs;
 	uint16_t v;
 
+	/* RAM below 512 KiB only, so 0xc0000 is not RAM. */
+	ASSERT_EQ(0, __vm_set_region(self->vm, 0, 0, 0, 0, NULL));
+	ASSERT_EQ(0, __vm_set_region(self->vm, 0, 0, 0, 0x80000,
+				     self->vm->mem));
 	guest_load(self->vm, mmio16_start, mmio16_end);
 	vcpu_setup_real(self->vm, self->vcpu);
 	vcpu_run(self->vcpu);
