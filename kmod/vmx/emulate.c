@@ -52,27 +52,6 @@ static bool guest_user(struct vmx_vcpu *vmx)
 	return ((vmx->snap.ss_ar >> VMX_AR_DPL_SHIFT) & 3) == 3;
 }
 
-static int exit_internal(struct vmx_vcpu *vmx, u32 suberror,
-			 const u8 *insn, unsigned int len)
-{
-	struct mvm_run *run = vmx->vcpu->run;
-
-	run->exit_reason = MVM_EXIT_INTERNAL_ERROR;
-	memset(&run->internal, 0, sizeof(run->internal));
-	run->internal.suberror = suberror;
-	run->internal.ndata = 4;
-	run->internal.data[0] = vmx->exit_reason;
-	run->internal.data[1] = vmx->exit_qual;
-	run->internal.data[2] = vmx->exit_gpa;
-	run->internal.data[3] = vmx->rip;
-	if (insn) {
-		len = min_t(unsigned int, len, sizeof(run->internal.insn));
-		memcpy(run->internal.insn, insn, len);
-		run->internal.insn_len = len;
-	}
-	return VMX_EXIT_USER;
-}
-
 /* Copy between the guest's linear address space and @buf, page by page. */
 static int guest_linear_copy(struct vmx_vcpu *vmx, u64 la, void *buf,
 			     unsigned int len, bool write)
@@ -134,7 +113,7 @@ static int emulate_mmio(struct vmx_vcpu *vmx)
 	if ((vmx->exit_qual & EPT_VIOL_FETCH) ||
 	    ((vmx->exit_qual & EPT_VIOL_GLA_VALID) &&
 	     !(vmx->exit_qual & EPT_VIOL_GLA_TRANSLATED)))
-		return exit_internal(vmx, MVM_INTERNAL_EMULATION, NULL, 0);
+		return vmx_exit_internal(vmx, MVM_INTERNAL_EMULATION, NULL, 0);
 
 	linear = vmx->snap.cs_base + vmx->rip;
 	if (mode != X86_MODE_LONG64)
@@ -143,10 +122,10 @@ static int emulate_mmio(struct vmx_vcpu *vmx)
 	ret = x86_fetch_insn(&ctx, linear, guest_user(vmx), bytes,
 			     sizeof(bytes), &fetched, &pfec);
 	if (ret != X86_WALK_OK || !fetched)
-		return exit_internal(vmx, MVM_INTERNAL_EMULATION, NULL, 0);
+		return vmx_exit_internal(vmx, MVM_INTERNAL_EMULATION, NULL, 0);
 	ret = x86_decode_mmio(bytes, fetched, mode, insn);
 	if (ret != X86_DECODE_OK)
-		return exit_internal(vmx, MVM_INTERNAL_DECODE, bytes, fetched);
+		return vmx_exit_internal(vmx, MVM_INTERNAL_DECODE, bytes, fetched);
 
 	run->exit_reason = MVM_EXIT_MMIO;
 	memset(&run->mmio, 0, sizeof(run->mmio));
@@ -173,14 +152,14 @@ static int emulate_mmio(struct vmx_vcpu *vmx)
 		break;
 	default:
 		/* MOVS to or from MMIO is not emulated yet. */
-		return exit_internal(vmx, MVM_INTERNAL_DECODE, bytes,
+		return vmx_exit_internal(vmx, MVM_INTERNAL_DECODE, bytes,
 				     insn->len);
 	}
 	/* The write flag of the exit must agree with the instruction: a
 	 * guest racing its own code could make them differ. */
 	if (!!(vmx->exit_qual & EPT_VIOL_WRITE) != !!run->mmio.is_write) {
 		vmx->pending = VMX_PENDING_NONE;
-		return exit_internal(vmx, MVM_INTERNAL_EMULATION, bytes,
+		return vmx_exit_internal(vmx, MVM_INTERNAL_EMULATION, bytes,
 				     insn->len);
 	}
 	return VMX_EXIT_USER;
@@ -227,7 +206,7 @@ static int handle_string_io_slow(struct vmx_vcpu *vmx)
 	u8 *data = (u8 *)run + RUN_IO_DATA_OFFSET;
 
 	if (!vmcs_config.inout_info || addr_size > 8)
-		return exit_internal(vmx, MVM_INTERNAL_EMULATION, NULL, 0);
+		return vmx_exit_internal(vmx, MVM_INTERNAL_EMULATION, NULL, 0);
 	count = rep ? g[MVM_RCX] & addr_mask(addr_size) : 1;
 	if (!count) {
 		vmx_skip_instruction(vmx, vmx->exit_insn_len);
@@ -251,7 +230,7 @@ static int handle_string_io_slow(struct vmx_vcpu *vmx)
 
 		if (guest_linear_copy(vmx, vmx->snap.seg_base + off,
 				      data + i * size, size, false))
-			return exit_internal(vmx, MVM_INTERNAL_EMULATION,
+			return vmx_exit_internal(vmx, MVM_INTERNAL_EMULATION,
 					     NULL, 0);
 	}
 	vmx->pending = VMX_PENDING_IO_OUT;
@@ -266,7 +245,7 @@ static int load_pdptes_slow(struct vmx_vcpu *vmx)
 
 	if (mvm_vm_read_gpa(vmx->vcpu->vm, base, vmx->pdptes,
 			    sizeof(vmx->pdptes)))
-		return exit_internal(vmx, MVM_INTERNAL_EMULATION, NULL, 0);
+		return vmx_exit_internal(vmx, MVM_INTERNAL_EMULATION, NULL, 0);
 	vmx->load_pdptes = true;
 	return VMX_EXIT_RESUME;
 }
@@ -281,7 +260,7 @@ int vmx_handle_exit_slow(struct vmx_vcpu *vmx)
 	case MVMX_EXIT_PDPTE_LOAD:
 		return load_pdptes_slow(vmx);
 	}
-	return exit_internal(vmx, MVM_INTERNAL_UNKNOWN_EXIT, NULL, 0);
+	return vmx_exit_internal(vmx, MVM_INTERNAL_UNKNOWN_EXIT, NULL, 0);
 }
 
 /* After an I/O or STOS exit: advance the string registers and RIP. */

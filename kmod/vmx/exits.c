@@ -65,7 +65,8 @@ static int skip(struct vmx_vcpu *vmx)
 	return VMX_EXIT_RESUME;
 }
 
-static int internal_error(struct vmx_vcpu *vmx, u32 suberror)
+int vmx_exit_internal(struct vmx_vcpu *vmx, u32 suberror, const u8 *insn,
+		      unsigned int len)
 {
 	struct mvm_run *run = vmx->vcpu->run;
 
@@ -77,7 +78,17 @@ static int internal_error(struct vmx_vcpu *vmx, u32 suberror)
 	run->internal.data[1] = vmx->exit_qual;
 	run->internal.data[2] = vmx->exit_gpa;
 	run->internal.data[3] = vmx->rip;
+	if (insn) {
+		len = min_t(unsigned int, len, sizeof(run->internal.insn));
+		memcpy(run->internal.insn, insn, len);
+		run->internal.insn_len = len;
+	}
 	return VMX_EXIT_USER;
+}
+
+static int internal_error(struct vmx_vcpu *vmx, u32 suberror)
+{
+	return vmx_exit_internal(vmx, suberror, NULL, 0);
 }
 
 static int handle_unknown(struct vmx_vcpu *vmx)

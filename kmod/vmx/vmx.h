@@ -192,6 +192,10 @@ int vmx_complete_pending(struct vmx_vcpu *vmx);
 void vmx_queue_exception(struct vmx_vcpu *vmx, u8 vector, bool has_code,
 			 u32 code);
 void vmx_skip_instruction(struct vmx_vcpu *vmx, u32 len);
+/* Fill the run page with an internal-error exit (and the instruction's
+ * bytes, when given); returns VMX_EXIT_USER. */
+int vmx_exit_internal(struct vmx_vcpu *vmx, u32 suberror, const u8 *insn,
+		      unsigned int len);
 
 /* Not a hardware reason: the slow path loads PAE PDPTEs. */
 #define MVMX_EXIT_PDPTE_LOAD	0xffff0001u
