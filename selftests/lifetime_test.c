@@ -5,9 +5,12 @@
  * counters of kernel bytes and pinned pages are back where they started.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -190,6 +193,46 @@ TEST_F(life, region_delete_unpins)
 	ASSERT_EQ(0, mvm_module_counter("pinned_pages") - self->pages0);
 	vcpu_free(v);
 	vm_destroy(vm);
+	ASSERT_TRUE(counters_settle(self->bytes0, self->pages0));
+}
+
+GUEST_CODE(touch64, 64,
+	   "mov $0x100000, %rbx\n mov $64, %ecx\n"
+	   "1: movq $1, (%rbx)\n add $4096, %rbx\n loop 1b\n hlt\n");
+
+/* Without CAP_IPC_LOCK, pinned guest pages count against RLIMIT_MEMLOCK. */
+TEST_F(life, memlock_limit_enforced)
+{
+	int status;
+	pid_t pid = fork();
+
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		struct __user_cap_header_struct h = {
+			.version = _LINUX_CAPABILITY_VERSION_3,
+		};
+		struct __user_cap_data_struct d[2] = { { 0 } };
+		struct rlimit rl = { 32 * 4096, 32 * 4096 };
+		struct test_vm *vm = vm_create(4 << 20);
+		struct test_vcpu *v = vcpu_add(vm, 0);
+		int ret;
+
+		guest_load(vm, touch64_start, touch64_end);
+		vcpu_setup_long64(vm, v);
+		/* Drop every capability, CAP_IPC_LOCK included. */
+		if (syscall(SYS_capset, &h, d) || setrlimit(RLIMIT_MEMLOCK, &rl))
+			_exit(2);
+		ret = __vcpu_run(v);
+		if (ret != -ENOMEM)
+			_exit(3);
+		if (v->run->exit_reason != MVM_EXIT_MEMORY_FAULT ||
+		    v->run->memory_fault.error != -ENOMEM)
+			_exit(4);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
 	ASSERT_TRUE(counters_settle(self->bytes0, self->pages0));
 }
 

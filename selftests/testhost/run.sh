@@ -60,8 +60,11 @@ extra=""
 for b in "$top/build/cli/mvm" "$top/build/bpf/mvm-ioctlstat" /usr/sbin/bpftool; do
 	[ -x "$b" ] && extra="$extra $b"
 done
+# KVM's modules: for the benchmark, and for the check that mvm refuses to
+# load while kvm_intel holds VMX (Bochs).
 kvm_modules=""
-[ "$bench" = 1 ] && kvm_modules="$kdir/lib/modules/$rel"
+{ [ "$bench" = 1 ] || [ "$host" = bochs ]; } &&
+	kvm_modules="$kdir/lib/modules/$rel"
 # shellcheck disable=SC2086
 MVM_KVM_MODULES="$kvm_modules" \
 "$here/mkinitramfs.sh" "$work/initramfs.cpio" "$module" \
