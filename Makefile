@@ -50,7 +50,7 @@ testhost-module:
 libmvm:
 	$(MAKE) -C libmvm
 
-cli: libmvm
+cli: libmvm bpf
 	$(MAKE) -C cli
 
 bpf:

@@ -32,5 +32,6 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_log(void *opaque, int level, const char *msg);
 
 int cmd_info(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 #endif /* MVM_CLI_H */

@@ -19,6 +19,7 @@ static int cmd_version(int argc, char **argv);
 
 static const struct cli_cmd commands[] = {
 	{ "info", "mvm info [--device PATH]    show the backend and hardware features", cmd_info },
+	{ "trace", "mvm trace exits [--interval S] [--count N] [--vm ID]\n                              count VM exits by VM and reason, with BPF", cmd_trace },
 	{ "version", "mvm version                 show the version of mvm and its ABI", cmd_version },
 	{ "help", "mvm help                    show this list", cmd_help },
 };
