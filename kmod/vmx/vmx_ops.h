@@ -67,10 +67,26 @@ static __always_inline void __vmcs_write(unsigned long field,
 #define vmcs_read64(f)	({ vmcs_check(f, VMCS_W64); (u64)__vmcs_read(f); })
 #define vmcs_readl(f)	({ vmcs_check(f, VMCS_WNAT); __vmcs_read(f); })
 
-#define vmcs_write16(f, v) do { vmcs_check(f, VMCS_W16); __vmcs_write(f, (u16)(v)); } while (0)
-#define vmcs_write32(f, v) do { vmcs_check(f, VMCS_W32); __vmcs_write(f, (u32)(v)); } while (0)
-#define vmcs_write64(f, v) do { vmcs_check(f, VMCS_W64); __vmcs_write(f, (u64)(v)); } while (0)
-#define vmcs_writel(f, v)  do { vmcs_check(f, VMCS_WNAT); __vmcs_write(f, (unsigned long)(v)); } while (0)
+#define vmcs_write16(f, v)						\
+	do {								\
+		vmcs_check(f, VMCS_W16);				\
+		__vmcs_write(f, (u16)(v));				\
+	} while (0)
+#define vmcs_write32(f, v)						\
+	do {								\
+		vmcs_check(f, VMCS_W32);				\
+		__vmcs_write(f, (u32)(v));				\
+	} while (0)
+#define vmcs_write64(f, v)						\
+	do {								\
+		vmcs_check(f, VMCS_W64);				\
+		__vmcs_write(f, (u64)(v));				\
+	} while (0)
+#define vmcs_writel(f, v)						\
+	do {								\
+		vmcs_check(f, VMCS_WNAT);				\
+		__vmcs_write(f, (unsigned long)(v));			\
+	} while (0)
 
 /* Instructions taking a physical address operand in memory. */
 static __always_inline int vmx_vmxon(u64 pa)
