@@ -5,6 +5,7 @@
  * counters of kernel bytes and pinned pages are back where they started.
  */
 #include <errno.h>
+#include <sched.h>
 #include <linux/capability.h>
 #include <pthread.h>
 #include <signal.h>
@@ -234,6 +235,94 @@ TEST_F(life, memlock_limit_enforced)
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
 	ASSERT_TRUE(counters_settle(self->bytes0, self->pages0));
+}
+
+/* Each pass: one OUT carrying a counter that only the guest increments. */
+GUEST_CODE(count_out, 64,
+	   "xor %eax, %eax\n 1: inc %eax\n out %eax, $0x80\n jmp 1b\n");
+
+static bool run_on_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) == 0;
+}
+
+static uint32_t next_count(struct __test_metadata *_metadata,
+			   struct test_vcpu *v)
+{
+	uint32_t n;
+
+	vcpu_run(v);
+	EXPECT_EQ(MVM_EXIT_IO, v->run->exit_reason);
+	memcpy(&n, (uint8_t *)v->run + v->run->io.data_offset, 4);
+	return n;
+}
+
+/* A vCPU moved between CPUs keeps its state (VMCLEAR on the old CPU,
+ * VMPTRLD and a TLB flush on the new one). */
+TEST_F(life, vcpu_migrates_between_cpus)
+{
+	struct test_vm *vm;
+	struct test_vcpu *v;
+	uint32_t i;
+
+	MVM_REQUIRE(sysconf(_SC_NPROCESSORS_ONLN) >= 2,
+		    "needs two online CPUs");
+	vm = vm_create(1 << 21);
+	v = vcpu_add(vm, 0);
+	guest_load(vm, count_out_start, count_out_end);
+	vcpu_setup_long64(vm, v);
+	for (i = 1; i <= 40; i++) {
+		ASSERT_TRUE(run_on_cpu(i % 2));
+		ASSERT_EQ(i, next_count(_metadata, v));
+	}
+	vcpu_free(v);
+	vm_destroy(vm);
+}
+
+static int set_online(int cpu, int on)
+{
+	char path[64];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
+		 cpu);
+	f = fopen(path, "we");
+	if (!f)
+		return -1;
+	ok = fprintf(f, "%d\n", on) > 0;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* CPU 1 goes offline while a vCPU's VMCS is active there, and back. */
+TEST_F(life, cpu_hotplug_with_running_vcpu)
+{
+	struct test_vm *vm;
+	struct test_vcpu *v;
+
+	MVM_REQUIRE(sysconf(_SC_NPROCESSORS_ONLN) >= 2,
+		    "needs two online CPUs");
+	MVM_REQUIRE(access("/sys/devices/system/cpu/cpu1/online", W_OK) == 0,
+		    "CPU 1 cannot be taken offline here");
+	vm = vm_create(1 << 21);
+	v = vcpu_add(vm, 0);
+	guest_load(vm, count_out_start, count_out_end);
+	vcpu_setup_long64(vm, v);
+	ASSERT_TRUE(run_on_cpu(1));
+	ASSERT_EQ(1, next_count(_metadata, v));
+	ASSERT_TRUE(run_on_cpu(0));
+	ASSERT_EQ(0, set_online(1, 0));
+	ASSERT_EQ(2, next_count(_metadata, v));
+	ASSERT_EQ(0, set_online(1, 1));
+	ASSERT_TRUE(run_on_cpu(1));
+	ASSERT_EQ(3, next_count(_metadata, v));
+	ASSERT_TRUE(run_on_cpu(0));
+	vcpu_free(v);
+	vm_destroy(vm);
 }
 
 TEST_HARNESS_MAIN
