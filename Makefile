@@ -67,6 +67,7 @@ unit-tests:
 FUZZ_SECONDS	?= 60
 fuzz:
 	$(MAKE) -C kmod/x86/tests fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+	$(MAKE) -C libmvm fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 deps:
 	scripts/install-deps.sh

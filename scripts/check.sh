@@ -76,6 +76,8 @@ if stage deps "$top/scripts/install-deps.sh" &&
 	tests x86-unit make -s -C "$top/kmod/x86/tests" unit-tests
 	tests fuzz make -s -C "$top/kmod/x86/tests" fuzz \
 		FUZZ_SECONDS="${MVM_FUZZ_SECONDS:-60}"
+	tests loader-fuzz make -s -C "$top/libmvm" fuzz \
+		FUZZ_SECONDS="${MVM_FUZZ_SECONDS:-60}"
 	tests install "$top/scripts/test-install.sh"
 	for k in $kernels; do
 		[ -f "$top/build/kmod/$("$top/scripts/kver.sh" "$k")/mvm.ko" ] ||

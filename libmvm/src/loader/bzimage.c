@@ -55,8 +55,9 @@ static int bz_plan(const uint8_t *img, size_t len, uint64_t mem_size,
 	p->hdr_end = 0x202 + (uint64_t)img[MVM_HDR_JUMP + 1];
 	if (p->hdr_end < MVM_HDR_MIN_END)
 		return -ENOEXEC;
+	/* Fields past boot_params' room for the header are not ours. */
 	if (p->hdr_end > MVM_BP_HDR_MAX_END)
-		p->hdr_end = MVM_BP_HDR_MAX_END;	/* newer fields: not ours */
+		p->hdr_end = MVM_BP_HDR_MAX_END;
 	if (!(mvm_get_le16(img + MVM_HDR_XLOADFLAGS) & MVM_XLF_KERNEL_64))
 		return -ENOTSUP;
 

@@ -9,6 +9,19 @@
 
 #include "loader.h"
 
+/* The fixed boot areas of loader.h, in order and apart. */
+_Static_assert(MVM_BOOT_GDT + MVM_BOOT_PAGE_SIZE <= MVM_BOOT_PVH_INFO &&
+	       MVM_BOOT_PVH_INFO + MVM_BOOT_PAGE_SIZE <= MVM_BOOT_ZERO_PAGE &&
+	       MVM_BOOT_ZERO_PAGE + MVM_BP_SIZE < MVM_BOOT_STACK_TOP &&
+	       MVM_BOOT_STACK_TOP <= MVM_BOOT_PML4 &&
+	       MVM_BOOT_PML4 + MVM_BOOT_PAGE_SIZE <= MVM_BOOT_PDPT &&
+	       MVM_BOOT_PDPT + MVM_BOOT_PAGE_SIZE <= MVM_BOOT_PD &&
+	       MVM_BOOT_PD + 4 * MVM_BOOT_PAGE_SIZE <= MVM_BOOT_CMDLINE &&
+	       MVM_BOOT_CMDLINE + MVM_BOOT_CMDLINE_MAX <= MVM_BOOT_EBDA &&
+	       MVM_BOOT_EBDA < MVM_BOOT_LOW_RAM_END &&
+	       MVM_BOOT_LOW_RAM_END <= MVM_BOOT_HIGH_MEM,
+	       "boot layout overlaps");
+
 int mvm_gmem_check(const struct mvm_guest_mem *m, uint64_t gpa, uint64_t len)
 {
 	uint64_t end;

@@ -72,8 +72,8 @@
 #define MVM_BOOT_CMDLINE_MAX	0x10000ULL	/* bytes, NUL included */
 #define MVM_BOOT_EBDA		0x9fc00ULL
 #define MVM_BOOT_LOW_RAM_END	0xa0000ULL
-#define MVM_BOOT_HIGH_MEM	0x100000ULL	/* kernels load above 1 MiB */
-#define MVM_BOOT_MMIO_HOLE	0xc0000000ULL	/* 3 GiB .. 4 GiB not RAM */
+#define MVM_BOOT_HIGH_MEM	0x100000ULL	/* kernels go above 1 MiB */
+#define MVM_BOOT_MMIO_HOLE	0xc0000000ULL	/* 3..4 GiB is not RAM */
 #define MVM_BOOT_4G		0x100000000ULL
 
 /* GDT selectors (boot.rst, "64-bit Boot Protocol": __BOOT_CS/__BOOT_DS). */
@@ -287,7 +287,7 @@ struct mvm_boot_info {
 #define MVM_HDR_SYSSIZE		0x1f4	/* u32, 16-byte units */
 #define MVM_HDR_VID_MODE	0x1fa	/* u16 */
 #define MVM_HDR_BOOT_FLAG	0x1fe	/* u16, 0xaa55 */
-#define MVM_HDR_JUMP		0x200	/* u8 0xeb, u8 offset to header end */
+#define MVM_HDR_JUMP		0x200	/* jmp short: 0xeb, offset */
 #define MVM_HDR_HEADER		0x202	/* u32 "HdrS" */
 #define MVM_HDR_VERSION		0x206	/* u16 */
 #define MVM_HDR_TYPE_OF_LOADER	0x210	/* u8 */
@@ -307,7 +307,7 @@ struct mvm_boot_info {
 #define MVM_HDR_SETUP_DATA	0x250	/* u64 */
 #define MVM_HDR_PREF_ADDRESS	0x258	/* u64 */
 #define MVM_HDR_INIT_SIZE	0x260	/* u32 */
-#define MVM_HDR_MIN_END		0x268	/* a 2.12 header reaches at least here */
+#define MVM_HDR_MIN_END		0x268	/* end of a 2.12 header */
 
 #define MVM_HDR_MAGIC		0x53726448	/* "HdrS" */
 #define MVM_HDR_BOOT_FLAG_MAGIC	0xaa55
@@ -525,8 +525,8 @@ struct mvm_boot_regs {
  * LME|LMA, CR3 = MVM_BOOT_PML4, RFLAGS = 0x2 (interrupts off), RSP =
  * MVM_BOOT_STACK_TOP, RSI = @zero_page, RIP = @entry.
  *
- * Return: 0; -EINVAL for NULL arguments or addresses >= 4 GiB; -ENOSPC
- * when guest memory does not hold the tables.
+ * Return: 0; -EINVAL for NULL arguments (or a NULL base) or addresses
+ * >= 4 GiB; -ENOSPC when guest memory does not hold the tables.
  */
 int mvm_boot64_setup(const struct mvm_guest_mem *m, uint64_t entry,
 		     uint64_t zero_page, struct mvm_boot_regs *regs);
@@ -557,6 +557,7 @@ int mvm_boot_pvh_setup(const struct mvm_guest_mem *m, uint32_t entry,
  * @sregs: special registers as MVM_GET_SREGS returned them: segments,
  *         LDT (unusable), GDT, IDT (base 0, limit 0), CR0, CR2 (0), CR3,
  *         CR4, CR8 (0) and EFER are set; apic_base and the rest stay.
+ * Does nothing when an argument is NULL.
  */
 void mvm_boot_regs_apply(const struct mvm_boot_regs *b, struct mvm_regs *regs,
 			 struct mvm_sregs *sregs);
@@ -638,8 +639,8 @@ unsigned int mvm_mptable_max_vcpus(void);
  * mode (no IMCR). Both checksums make their structure sum to 0. Linux
  * finds the floating pointer by scanning the last KiB of 640 KiB.
  *
- * Return: 0; -EINVAL for zero vCPUs; -ENOSPC for more than
- * mvm_mptable_max_vcpus() or memory without the EBDA.
+ * Return: 0; -EINVAL for zero vCPUs or no guest memory; -ENOSPC for
+ * more than mvm_mptable_max_vcpus() or memory without the EBDA.
  */
 int mvm_mptable_write(const struct mvm_guest_mem *m, unsigned int nr_vcpus);
 
