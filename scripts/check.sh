@@ -7,7 +7,8 @@
 # Environment:
 #   MVM_CHECK_HOSTS    test hosts to run (default "qemu bochs")
 #   MVM_CHECK_KERNELS  kernel series to boot (default "6.1 6.12")
-#   MVM_FUZZ_SECONDS   seconds of libFuzzer per target (default 60)
+#   MVM_FUZZ_SECONDS   seconds of libFuzzer per target (default 60 for
+#                      kmod/x86, 30 for libmvm's loaders and devices)
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -76,8 +77,8 @@ if stage deps "$top/scripts/install-deps.sh" &&
 	tests x86-unit make -s -C "$top/kmod/x86/tests" unit-tests
 	tests fuzz make -s -C "$top/kmod/x86/tests" fuzz \
 		FUZZ_SECONDS="${MVM_FUZZ_SECONDS:-60}"
-	tests loader-fuzz make -s -C "$top/libmvm" fuzz \
-		FUZZ_SECONDS="${MVM_FUZZ_SECONDS:-60}"
+	tests libmvm-fuzz make -s -C "$top/libmvm" fuzz \
+		FUZZ_SECONDS="${MVM_FUZZ_SECONDS:-30}"
 	tests install "$top/scripts/test-install.sh"
 	for k in $kernels; do
 		[ -f "$top/build/kmod/$("$top/scripts/kver.sh" "$k")/mvm.ko" ] ||
