@@ -62,7 +62,8 @@ TEST_F(mod, unload_refused_while_fd_open)
 	close(fd);
 }
 
-TEST_F(mod, unload_reload_cycles)
+/* Each load of the multi-megabyte module takes seconds in Bochs. */
+TEST_F_TIMEOUT(mod, unload_reload_cycles, 600)
 {
 	int i;
 
