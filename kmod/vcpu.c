@@ -29,25 +29,17 @@ static bool all_zero(const void *p, size_t len)
 static long vcpu_run(void *obj, void *karg, unsigned long arg)
 {
 	struct mvm_vcpu *vcpu = obj;
-	long ret;
 
 	if (arg)
 		return -EINVAL;
-	if (mutex_lock_killable(&vcpu->mutex))
-		return -EINTR;
-	ret = vcpu->vm->ops->vcpu_run(vcpu);
-	mutex_unlock(&vcpu->mutex);
-	return ret;
+	return vcpu->vm->ops->vcpu_run(vcpu);
 }
 
 static long vcpu_get_regs(void *obj, void *karg, unsigned long arg)
 {
 	struct mvm_vcpu *vcpu = obj;
 
-	if (mutex_lock_killable(&vcpu->mutex))
-		return -EINTR;
 	vcpu->vm->ops->get_regs(vcpu, karg);
-	mutex_unlock(&vcpu->mutex);
 	return 0;
 }
 
@@ -55,26 +47,18 @@ static long vcpu_set_regs(void *obj, void *karg, unsigned long arg)
 {
 	const struct mvm_regs *regs = karg;
 	struct mvm_vcpu *vcpu = obj;
-	long ret;
 
 	if (regs->flags || regs->reserved0 ||
 	    !all_zero(regs->reserved, sizeof(regs->reserved)))
 		return -EINVAL;
-	if (mutex_lock_killable(&vcpu->mutex))
-		return -EINTR;
-	ret = vcpu->vm->ops->set_regs(vcpu, regs);
-	mutex_unlock(&vcpu->mutex);
-	return ret;
+	return vcpu->vm->ops->set_regs(vcpu, regs);
 }
 
 static long vcpu_get_sregs(void *obj, void *karg, unsigned long arg)
 {
 	struct mvm_vcpu *vcpu = obj;
 
-	if (mutex_lock_killable(&vcpu->mutex))
-		return -EINTR;
 	vcpu->vm->ops->get_sregs(vcpu, karg);
-	mutex_unlock(&vcpu->mutex);
 	return 0;
 }
 
@@ -89,7 +73,6 @@ static long vcpu_set_sregs(void *obj, void *karg, unsigned long arg)
 {
 	const struct mvm_sregs *sr = karg;
 	struct mvm_vcpu *vcpu = obj;
-	long ret;
 
 	if (sr->flags || sr->reserved0 ||
 	    !all_zero(sr->reserved, sizeof(sr->reserved)))
@@ -102,11 +85,7 @@ static long vcpu_set_sregs(void *obj, void *karg, unsigned long arg)
 	if (!all_zero(sr->gdt.padding, sizeof(sr->gdt.padding)) ||
 	    !all_zero(sr->idt.padding, sizeof(sr->idt.padding)))
 		return -EINVAL;
-	if (mutex_lock_killable(&vcpu->mutex))
-		return -EINTR;
-	ret = vcpu->vm->ops->set_sregs(vcpu, sr);
-	mutex_unlock(&vcpu->mutex);
-	return ret;
+	return vcpu->vm->ops->set_sregs(vcpu, sr);
 }
 
 /* Copy in the MSR array of a struct mvm_msrs, validated. */
@@ -144,14 +123,9 @@ static long vcpu_get_msrs(void *obj, void *karg, unsigned long arg)
 	e = msrs_copy_in(m);
 	if (IS_ERR(e))
 		return PTR_ERR(e);
-	if (mutex_lock_killable(&vcpu->mutex)) {
-		kfree(e);
-		return -EINTR;
-	}
 	for (n = 0; n < m->nmsrs; n++)
 		if (vcpu->vm->ops->get_msr(vcpu, e[n].index, &e[n].data))
 			break;
-	mutex_unlock(&vcpu->mutex);
 	if (copy_to_user(u64_to_user_ptr(m->entries), e,
 			 array_size(n, sizeof(*e))))
 		n = -EFAULT;
@@ -171,14 +145,9 @@ static long vcpu_set_msrs(void *obj, void *karg, unsigned long arg)
 	e = msrs_copy_in(m);
 	if (IS_ERR(e))
 		return PTR_ERR(e);
-	if (mutex_lock_killable(&vcpu->mutex)) {
-		kfree(e);
-		return -EINTR;
-	}
 	for (n = 0; n < m->nmsrs; n++)
 		if (vcpu->vm->ops->set_msr(vcpu, e[n].index, e[n].data))
 			break;
-	mutex_unlock(&vcpu->mutex);
 	kfree(e);
 	return n;
 }
@@ -186,25 +155,15 @@ static long vcpu_set_msrs(void *obj, void *karg, unsigned long arg)
 static long vcpu_set_cpuid(void *obj, void *karg, unsigned long arg)
 {
 	struct mvm_vcpu *vcpu = obj;
-	long ret;
 
-	if (mutex_lock_killable(&vcpu->mutex))
-		return -EINTR;
-	ret = mvm_cpuid_set(vcpu, karg);
-	mutex_unlock(&vcpu->mutex);
-	return ret;
+	return mvm_cpuid_set(vcpu, karg);
 }
 
 static long vcpu_get_cpuid(void *obj, void *karg, unsigned long arg)
 {
 	struct mvm_vcpu *vcpu = obj;
-	long ret;
 
-	if (mutex_lock_killable(&vcpu->mutex))
-		return -EINTR;
-	ret = mvm_cpuid_get(vcpu, karg, (struct mvm_cpuid __user *)arg);
-	mutex_unlock(&vcpu->mutex);
-	return ret;
+	return mvm_cpuid_get(vcpu, karg, (struct mvm_cpuid __user *)arg);
 }
 
 static long vcpu_fpu(struct mvm_vcpu *vcpu, struct mvm_fpu *f, bool set)
@@ -224,15 +183,10 @@ static long vcpu_fpu(struct mvm_vcpu *vcpu, struct mvm_fpu *f, bool set)
 		ret = -EFAULT;
 		goto out;
 	}
-	if (mutex_lock_killable(&vcpu->mutex)) {
-		ret = -EINTR;
-		goto out;
-	}
 	if (set)
 		ret = vcpu->vm->ops->set_fpu(vcpu, buf, f->xcr0);
 	else
 		ret = vcpu->vm->ops->get_fpu(vcpu, buf, &f->xcr0);
-	mutex_unlock(&vcpu->mutex);
 	if (!ret && !set && copy_to_user(u64_to_user_ptr(f->data), buf, size))
 		ret = -EFAULT;
 out:
@@ -275,9 +229,17 @@ static long mvm_vcpu_ioctl(struct file *file, unsigned int cmd,
 {
 	struct mvm_vcpu *vcpu = file->private_data;
 
+	long ret;
+
 	if (current->mm != vcpu->vm->mm)
 		return -EIO;
-	return mvm_ioctl_dispatch(&vcpu_ioctls, vcpu, cmd, arg);
+	/* Every vCPU ioctl runs under the vCPU's mutex; the wait is
+	 * killable, as RUN may hold it for long. */
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	ret = mvm_ioctl_dispatch(&vcpu_ioctls, vcpu, cmd, arg);
+	mutex_unlock(&vcpu->mutex);
+	return ret;
 }
 
 static vm_fault_t vcpu_run_fault(struct vm_fault *vmf)

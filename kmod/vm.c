@@ -338,12 +338,6 @@ static const struct file_operations mvm_vm_fops = {
 	.llseek		= noop_llseek,
 };
 
-/* Is @file a VM fd? (Used to refuse the wrong kind of fd.) */
-bool mvm_file_is_vm(struct file *file)
-{
-	return file->f_op == &mvm_vm_fops;
-}
-
 int mvm_vm_create(u32 flags)
 {
 	struct mvm_vm *vm;

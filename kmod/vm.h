@@ -163,9 +163,6 @@ int mvm_vcpu_create(struct mvm_vm *vm, u32 id);
 /* Kernel bytes one vCPU costs (struct, run page, backend state). */
 u64 mvm_vcpu_kernel_bytes(void);
 
-/* Is @file a VM fd? */
-bool mvm_file_is_vm(struct file *file);
-
 /*
  * mvm_cpuid_lookup() - the entry the guest sees for leaf @fn, subleaf
  * @idx, with mvm's policy applied (no VMX/SVM, hypervisor bit set).

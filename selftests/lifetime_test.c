@@ -176,8 +176,6 @@ TEST_F(life, region_delete_unpins)
 
 	guest_load(vm, spin64_start, spin64_end);
 	vcpu_setup_long64(vm, v);
-	v->run->immediate_exit = 0;
-	alarm(0);
 	{
 		struct runner r = { .vcpu = v };
 		struct sigaction sa = { .sa_handler = on_usr1 };

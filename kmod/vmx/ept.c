@@ -97,15 +97,6 @@ static u64 *ept_leaf(struct mvm_vm *vm, u64 gpa, bool alloc)
 	return &table[ept_index(gpa, 1)];
 }
 
-int vmx_ept_lookup(struct mvm_vm *vm, u64 gpa)
-{
-	u64 *leaf = ept_leaf(vm, gpa, false);
-
-	if (!leaf || !(*leaf & EPT_READ))
-		return -1;
-	return !!(*leaf & EPT_WRITE);
-}
-
 int vmx_ept_map(struct mvm_vm *vm, struct mvm_memslot *slot, u64 gpa,
 		bool write)
 {

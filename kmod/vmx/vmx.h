@@ -168,8 +168,6 @@ void vmx_ept_unmap(struct mvm_vm *vm, u64 gpa, u64 size);
 /* Map the page of @gpa from @slot; 0, -EFAULT or -ENOMEM. */
 int vmx_ept_map(struct mvm_vm *vm, struct mvm_memslot *slot, u64 gpa,
 		bool write);
-/* Is @gpa mapped writable (1), read-only (0), or not at all (-1)? */
-int vmx_ept_lookup(struct mvm_vm *vm, u64 gpa);
 
 /* VMCS setup (vmcs.c). */
 void vmx_vmcs_setup(struct vmx_vcpu *vmx);
