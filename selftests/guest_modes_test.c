@@ -335,9 +335,15 @@ static void run_mmio(struct __test_metadata *_metadata, struct test_vcpu *v,
 
 TEST_F(g, long64_mmio)
 {
+	struct mvm_vm_stats st;
+
 	guest_load(self->vm, mmio64_start, mmio64_end);
 	vcpu_setup_long64(self->vm, self->vcpu);
 	run_mmio(_metadata, self->vcpu, true);
+	/* Two stores and three loads reached userspace as MMIO. */
+	ASSERT_EQ(0, __sys_ioctl(self->vm->fd, MVM_GET_STATS, &st));
+	ASSERT_EQ(5, st.exits[MVM_STAT_EXIT_MMIO]);
+	ASSERT_GT(st.exits[MVM_STAT_EXIT_EPT_FAULT], 0);
 }
 
 TEST_F(g, prot32_mmio)

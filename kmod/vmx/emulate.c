@@ -176,8 +176,10 @@ static int handle_ept_violation_slow(struct vmx_vcpu *vmx)
 	slot = mvm_vm_find_slot(vm, vmx->exit_gpa);
 	if (!slot || (write && (slot->flags & MVM_MEM_READONLY))) {
 		mutex_unlock(&vm->lock);
+		atomic64_inc(&vm->exits[MVM_STAT_EXIT_MMIO]);
 		return emulate_mmio(vmx);
 	}
+	atomic64_inc(&vm->exits[MVM_STAT_EXIT_EPT_FAULT]);
 	ret = vmx_ept_map(vm, slot, vmx->exit_gpa, write);
 	mutex_unlock(&vm->lock);
 	if (ret) {

@@ -452,7 +452,6 @@ static unsigned int exit_stat(u32 reason)
 	case EXIT_REASON_MSR_READ:
 	case EXIT_REASON_MSR_WRITE:		return MVM_STAT_EXIT_MSR;
 	case EXIT_REASON_CR_ACCESS:		return MVM_STAT_EXIT_CR;
-	case EXIT_REASON_EPT_VIOLATION:		return MVM_STAT_EXIT_EPT_FAULT;
 	case EXIT_REASON_EXTERNAL_INTERRUPT:	return MVM_STAT_EXIT_EXTINT;
 	}
 	return MVM_STAT_EXIT_OTHER;
@@ -475,7 +474,9 @@ int vmx_handle_exit(struct vmx_vcpu *vmx)
 		return VMX_EXIT_USER;
 	}
 	reason &= 0xffff;
-	atomic64_inc(&vcpu->vm->exits[exit_stat(reason)]);
+	/* EPT violations are counted once known to be MMIO or RAM. */
+	if (reason != EXIT_REASON_EPT_VIOLATION)
+		atomic64_inc(&vcpu->vm->exits[exit_stat(reason)]);
 	if (reason > MVMX_EXIT_REASON_MAX || !exit_handlers[reason])
 		return handle_unknown(vmx);
 	return exit_handlers[reason](vmx);

@@ -215,9 +215,6 @@ static void prepare_entry(struct vmx_vcpu *vmx)
 					      GUEST_INTR_MOV_SS));
 		vmx->clear_intr_shadow = false;
 	}
-	if (vmcs_config.preemption_ticks)
-		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
-			     vmcs_config.preemption_ticks);
 	if (vmx->load_pdptes) {
 		vmcs_write64(GUEST_PDPTE0, vmx->pdptes[0]);
 		vmcs_write64(GUEST_PDPTE1, vmx->pdptes[1]);

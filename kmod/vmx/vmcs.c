@@ -90,6 +90,11 @@ void vmx_vmcs_setup(struct vmx_vcpu *vmx)
 	vmcs_write64(EPT_POINTER, to_vmx_vm(vm)->eptp);
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 	vmcs_write64(TSC_OFFSET, 0);
+	/* Without "save VMX-preemption timer value" every entry starts the
+	 * timer from this field again (SDM Vol. 3C 26.7.4): one write. */
+	if (vmcs_config.preemption_ticks)
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
+			     vmcs_config.preemption_ticks);
 	if (vmcs_config.vpid && vmx->vpid)
 		vmcs_write16(VPID, vmx->vpid);
 	else if (vmcs_config.vpid)
