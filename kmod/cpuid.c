@@ -9,7 +9,11 @@
 #include "vm.h"
 
 /* Bits mvm forces whatever the table says (Intel SDM Vol. 2A, CPUID). */
+#define CPUID1_ECX_MONITOR	BIT(3)
 #define CPUID1_ECX_VMX		BIT(5)
+#define CPUID1_ECX_X2APIC	BIT(21)
+#define CPUID1_EDX_APIC		BIT(9)
+#define CPUID7_EBX_TSC_ADJUST	BIT(1)
 #define CPUID1_ECX_XSAVE	BIT(26)
 #define CPUID1_ECX_OSXSAVE	BIT(27)
 #define CPUID1_ECX_AVX		BIT(28)
@@ -98,7 +102,11 @@ void mvm_cpuid_lookup(struct mvm_vcpu *vcpu, u32 fn, u32 idx,
 
 	switch (fn) {
 	case 1:
-		*ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_OSXSAVE);
+		/* MONITOR/MWAIT raise #UD; the APIC is an x2APIC. */
+		*ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_OSXSAVE |
+			  CPUID1_ECX_MONITOR);
+		*ecx |= CPUID1_ECX_X2APIC;
+		*edx |= CPUID1_EDX_APIC;
 		/* XSAVE state is switched only when the host uses XSAVE. */
 		if (!boot_cpu_has(X86_FEATURE_XSAVE))
 			*ecx &= ~(CPUID1_ECX_XSAVE | CPUID1_ECX_AVX);
@@ -107,6 +115,16 @@ void mvm_cpuid_lookup(struct mvm_vcpu *vcpu, u32 fn, u32 idx,
 			*ecx |= CPUID1_ECX_OSXSAVE;
 		/* Initial APIC ID: the vCPU id. */
 		*ebx = (*ebx & 0x00ffffff) | (vcpu->id << 24);
+		break;
+	case 7:
+		/* No IA32_TSC_ADJUST: the TSC offset is the VM's. */
+		if (idx == 0)
+			*ebx &= ~CPUID7_EBX_TSC_ADJUST;
+		break;
+	case 0xb:
+	case 0x1f:
+		/* Extended topology: EDX is the x2APIC ID. */
+		*edx = vcpu->id;
 		break;
 	case 0x80000001:
 		*ecx &= ~CPUID_EXT1_ECX_SVM;

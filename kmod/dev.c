@@ -7,6 +7,9 @@
 
 #include <linux/mvm.h>
 
+#include <asm/tsc.h>
+
+#include "irq.h"
 #include "mvm.h"
 #include "vm.h"
 
@@ -21,6 +24,7 @@ static long sys_get_api_version(void *obj, void *karg, unsigned long arg)
 static long sys_check_cap(void *obj, void *karg, unsigned long arg)
 {
 	struct mvm_check_cap *cc = karg;
+	bool vms = mvm_hw.backend == MVM_BACKEND_VMX;
 
 	if (cc->flags || cc->reserved[0] || cc->reserved[1])
 		return -EINVAL;
@@ -53,6 +57,22 @@ static long sys_check_cap(void *obj, void *karg, unsigned long arg)
 	case MVM_CAP_XSAVE_SIZE:
 		cc->value = mvm_hw.backend == MVM_BACKEND_VMX ?
 			    mvm_vmx_xsave_size() : 0;
+		break;
+	/* What VMs have: nothing while the backend cannot run them. */
+	case MVM_CAP_IRQCHIP:
+		cc->value = vms ? MVM_IOAPIC_PINS : 0;
+		break;
+	case MVM_CAP_GUEST_MARK:
+		cc->value = vms ? MVM_GUEST_MARK_PORT : 0;
+		break;
+	case MVM_CAP_MAX_IRQFDS:
+		cc->value = vms ? MVM_MAX_IRQFDS : 0;
+		break;
+	case MVM_CAP_MAX_IOEVENTFDS:
+		cc->value = vms ? MVM_MAX_IOEVENTFDS : 0;
+		break;
+	case MVM_CAP_TSC_KHZ:
+		cc->value = tsc_khz;
 		break;
 	default:
 		/* Unknown capabilities read as unsupported. */

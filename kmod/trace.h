@@ -116,6 +116,29 @@ TRACE_EVENT(exit,
 		  __entry->rip, __entry->info)
 );
 
+/*
+ * guest_mark - the guest wrote a boot milestone to MVM_GUEST_MARK_PORT.
+ * @vm_id:   the VM.
+ * @vcpu_id: the vCPU that wrote it.
+ * @value:   what it wrote.
+ */
+TRACE_EVENT(guest_mark,
+	TP_PROTO(u32 vm_id, u32 vcpu_id, u64 value),
+	TP_ARGS(vm_id, vcpu_id, value),
+	TP_STRUCT__entry(
+		__field(u32, vm_id)
+		__field(u32, vcpu_id)
+		__field(u64, value)
+	),
+	TP_fast_assign(
+		__entry->vm_id = vm_id;
+		__entry->vcpu_id = vcpu_id;
+		__entry->value = value;
+	),
+	TP_printk("vm %u vcpu %u value %llu",
+		  __entry->vm_id, __entry->vcpu_id, __entry->value)
+);
+
 #endif /* MVM_TRACE_H */
 
 /* The tracepoint machinery re-reads this header from the module's tree. */

@@ -267,16 +267,30 @@ static int mvm_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
+/* Free a vCPU no longer in vm->vcpus; interrupt senders that found it
+ * there before may still touch its APIC until a grace period ends. */
 static void vcpu_free(struct mvm_vcpu *vcpu)
 {
 	struct mvm_vm *vm = vcpu->vm;
 
+	mvm_lapic_destroy(vcpu);
 	kfree(vcpu->cpuid);
 	mvm_account_bytes(vm, -(long)(vcpu->cpuid_nent *
 				       sizeof(*vcpu->cpuid)));
 	free_page((unsigned long)vcpu->run);
 	mvm_account_bytes(vm, -(long)(sizeof(*vcpu) + PAGE_SIZE));
-	kfree(vcpu);
+	kfree_rcu(vcpu, rcu);
+}
+
+static void vcpu_unpublish(struct mvm_vcpu *vcpu)
+{
+	struct mvm_vm *vm = vcpu->vm;
+
+	mutex_lock(&vm->lock);
+	RCU_INIT_POINTER(vm->vcpus[vcpu->id], NULL);
+	vm->nr_vcpus--;
+	vm->ops->vcpu_destroy(vcpu);
+	mutex_unlock(&vm->lock);
 }
 
 static int mvm_vcpu_release(struct inode *inode, struct file *file)
@@ -284,11 +298,7 @@ static int mvm_vcpu_release(struct inode *inode, struct file *file)
 	struct mvm_vcpu *vcpu = file->private_data;
 	struct mvm_vm *vm = vcpu->vm;
 
-	mutex_lock(&vm->lock);
-	vm->vcpus[vcpu->id] = NULL;
-	vm->nr_vcpus--;
-	vm->ops->vcpu_destroy(vcpu);
-	mutex_unlock(&vm->lock);
+	vcpu_unpublish(vcpu);
 	vcpu_free(vcpu);
 	mvm_vm_put(vm);
 	return 0;
@@ -303,7 +313,7 @@ static const struct file_operations mvm_vcpu_fops = {
 	.llseek		= noop_llseek,
 };
 
-int mvm_vcpu_create(struct mvm_vm *vm, u32 id)
+int mvm_vcpu_create(struct mvm_vm *vm, u32 id, u32 flags)
 {
 	struct mvm_vcpu *vcpu;
 	int ret, fd;
@@ -323,17 +333,18 @@ int mvm_vcpu_create(struct mvm_vm *vm, u32 id)
 	mutex_init(&vcpu->mutex);
 	vcpu->vm = vm;
 	vcpu->id = id;
+	mvm_lapic_init(vcpu, flags & MVM_VCPU_AP);
 	mvm_account_bytes(vm, sizeof(*vcpu) + PAGE_SIZE);
 
 	mutex_lock(&vm->lock);
-	if (vm->vcpus[id]) {
+	if (mvm_vm_vcpu(vm, id)) {
 		ret = -EEXIST;
 		goto fail_unlock;
 	}
 	ret = vm->ops->vcpu_init(vcpu);
 	if (ret)
 		goto fail_unlock;
-	vm->vcpus[id] = vcpu;
+	rcu_assign_pointer(vm->vcpus[id], vcpu);
 	vm->nr_vcpus++;
 	mvm_vm_get(vm);
 	mutex_unlock(&vm->lock);
@@ -342,11 +353,7 @@ int mvm_vcpu_create(struct mvm_vm *vm, u32 id)
 			      O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		/* As if the fd had been closed. */
-		mutex_lock(&vm->lock);
-		vm->vcpus[id] = NULL;
-		vm->nr_vcpus--;
-		vm->ops->vcpu_destroy(vcpu);
-		mutex_unlock(&vm->lock);
+		vcpu_unpublish(vcpu);
 		vcpu_free(vcpu);
 		mvm_vm_put(vm);
 	}

@@ -10,8 +10,11 @@
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
+#include <asm/msr.h>
 
+#include "irq.h"
 #include "mvm.h"
 #include "trace.h"
 #include "vm.h"
@@ -130,6 +133,9 @@ static void vm_free(struct kref *ref)
 		s->size = 0;
 	}
 	mutex_unlock(&vm->lock);
+	/* No vCPU is left (each held a reference): nothing injects. */
+	mvm_eventfds_destroy(vm);
+	mvm_ioapic_destroy(vm);
 	vm->ops->vm_destroy(vm);
 	WARN_ON_ONCE(atomic64_read(&vm->pinned_pages));
 
@@ -273,12 +279,85 @@ static long vm_create_vcpu(void *obj, void *karg, unsigned long arg)
 	const struct mvm_create_vcpu *c = karg;
 	unsigned int i;
 
-	if (c->flags)
+	if (c->flags & ~MVM_VCPU_AP)
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(c->reserved); i++)
 		if (c->reserved[i])
 			return -EINVAL;
-	return mvm_vcpu_create(obj, c->id);
+	return mvm_vcpu_create(obj, c->id, c->flags);
+}
+
+void mvm_vm_guest_mark(struct mvm_vcpu *vcpu, u64 value)
+{
+	struct mvm_vm *vm = vcpu->vm;
+
+	atomic64_set(&vm->last_mark, value);
+	atomic64_set(&vm->last_mark_ns, ktime_get_ns());
+	atomic64_set(&vm->last_mark_host_tsc, rdtsc());
+	atomic64_inc(&vm->marks);
+	trace_guest_mark(vm->id, vcpu->id, value);
+}
+
+static bool all_zero(const void *p, size_t len)
+{
+	return !memchr_inv(p, 0, len);
+}
+
+static long vm_irq_line(void *obj, void *karg, unsigned long arg)
+{
+	const struct mvm_irq_level *l = karg;
+
+	if (l->flags || l->reserved0 || !all_zero(l->reserved,
+						  sizeof(l->reserved)))
+		return -EINVAL;
+	if (l->level > 1)
+		return -EINVAL;
+	return mvm_ioapic_set_irq(obj, l->gsi, l->level);
+}
+
+static long vm_signal_msi(void *obj, void *karg, unsigned long arg)
+{
+	const struct mvm_msi *m = karg;
+
+	if (m->flags || !all_zero(m->reserved, sizeof(m->reserved)))
+		return -EINVAL;
+	return mvm_msi_deliver(obj, m->address, m->data);
+}
+
+static long vm_irqfd(void *obj, void *karg, unsigned long arg)
+{
+	return mvm_irqfd(obj, karg);
+}
+
+static long vm_ioeventfd(void *obj, void *karg, unsigned long arg)
+{
+	return mvm_ioeventfd(obj, karg);
+}
+
+static long vm_get_tsc(void *obj, void *karg, unsigned long arg)
+{
+	struct mvm_tsc *t = karg;
+	struct mvm_vm *vm = obj;
+
+	/* Output only: the dispatcher zeroed the payload. */
+	t->host_tsc = rdtsc_ordered();
+	t->guest_tsc = t->host_tsc + READ_ONCE(vm->tsc_offset);
+	return 0;
+}
+
+static long vm_set_tsc(void *obj, void *karg, unsigned long arg)
+{
+	const struct mvm_tsc *t = karg;
+	struct mvm_vm *vm = obj;
+
+	if (t->flags || t->reserved0 || !all_zero(t->reserved,
+						  sizeof(t->reserved)))
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	/* Two's complement: guest = host + offset, modulo 2^64. */
+	WRITE_ONCE(vm->tsc_offset, (s64)(t->guest_tsc - rdtsc_ordered()));
+	mutex_unlock(&vm->lock);
+	return 0;
 }
 
 static long vm_get_stats(void *obj, void *karg, unsigned long arg)
@@ -293,6 +372,12 @@ static long vm_get_stats(void *obj, void *karg, unsigned long arg)
 	st->exits_to_user = atomic64_read(&vm->exits_to_user);
 	st->kernel_bytes = atomic64_read(&vm->kernel_bytes);
 	st->pinned_pages = atomic64_read(&vm->pinned_pages);
+	st->irqs_injected = atomic64_read(&vm->irqs_injected);
+	st->halts = atomic64_read(&vm->halts);
+	st->marks = atomic64_read(&vm->marks);
+	st->last_mark = atomic64_read(&vm->last_mark);
+	st->last_mark_ns = atomic64_read(&vm->last_mark_ns);
+	st->last_mark_host_tsc = atomic64_read(&vm->last_mark_host_tsc);
 	mutex_lock(&vm->lock);
 	st->nr_vcpus = vm->nr_vcpus;
 	mutex_unlock(&vm->lock);
@@ -304,6 +389,12 @@ static const struct mvm_ioctl_desc vm_ioctl_descs[] = {
 	MVM_IOCTL(MVM_SET_MEMORY_REGION, vm_set_memory_region),
 	MVM_IOCTL(MVM_CREATE_VCPU, vm_create_vcpu),
 	MVM_IOCTL(MVM_GET_STATS, vm_get_stats),
+	MVM_IOCTL(MVM_IRQ_LINE, vm_irq_line),
+	MVM_IOCTL(MVM_SIGNAL_MSI, vm_signal_msi),
+	MVM_IOCTL(MVM_IRQFD, vm_irqfd),
+	MVM_IOCTL(MVM_IOEVENTFD, vm_ioeventfd),
+	MVM_IOCTL(MVM_GET_TSC, vm_get_tsc),
+	MVM_IOCTL(MVM_SET_TSC, vm_set_tsc),
 };
 
 static const struct mvm_ioctl_table vm_ioctls = {
@@ -361,12 +452,18 @@ int mvm_vm_create(u32 flags)
 	mmgrab(vm->mm);
 	vm->ops = &mvm_vmx_ops;
 	vm->id = atomic_inc_return(&next_vm_id);
+	/* The guest's TSC starts at 0. */
+	vm->tsc_offset = -(s64)rdtsc();
 	mvm_account_bytes(vm, sizeof(*vm));
 	/* Every VM pins the module until it is freed, also after its fd
 	 * is gone and only vCPUs hold it. */
 	__module_get(THIS_MODULE);
 
 	ret = vm->ops->vm_init(vm);
+	if (!ret)
+		ret = mvm_ioapic_create(vm);
+	if (!ret)
+		ret = mvm_eventfds_init(vm);
 	if (ret) {
 		/* vm_destroy copes with a partial vm_init. */
 		mvm_vm_put(vm);

@@ -22,9 +22,12 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/types.h>
 
 #include <linux/mvm.h>
+
+#include "lapic.h"
 
 #define MVM_MAX_MEMSLOTS	32
 #define MVM_MAX_VCPUS		64
@@ -33,6 +36,9 @@
 
 struct mvm_vm;
 struct mvm_vcpu;
+struct mvm_ioapic;
+struct mvm_eventfds;
+struct mvm_lapic;
 
 /* One guest-physical region backed by caller memory. */
 struct mvm_memslot {
@@ -83,15 +89,29 @@ struct mvm_vm {
 	const struct mvm_backend_ops *ops;
 	void *backend;			/* backend's per-VM state */
 	struct mvm_memslot slots[MVM_MAX_MEMSLOTS];
-	struct mvm_vcpu *vcpus[MVM_MAX_VCPUS];
+	/* Written under @lock; read under RCU by interrupt senders (a
+	 * vCPU is freed after a grace period). */
+	struct mvm_vcpu __rcu *vcpus[MVM_MAX_VCPUS];
 	unsigned int nr_vcpus;
 	u32 id;				/* for tracepoints */
+
+	struct mvm_ioapic *ioapic;	/* ioapic.c */
+	struct mvm_eventfds *eventfds;	/* eventfd.c */
+	/* Guest TSC = host TSC + tsc_offset, for every vCPU; written under
+	 * vm->lock, read with READ_ONCE at each entry. */
+	s64 tsc_offset;
 
 	/* Statistics (struct mvm_vm_stats). */
 	atomic64_t exits[MVM_STAT_EXIT_NR];
 	atomic64_t exits_to_user;
 	atomic64_t kernel_bytes;
 	atomic64_t pinned_pages;
+	atomic64_t irqs_injected;
+	atomic64_t halts;
+	atomic64_t marks;
+	atomic64_t last_mark;
+	atomic64_t last_mark_ns;
+	atomic64_t last_mark_host_tsc;
 };
 
 struct mvm_vcpu {
@@ -106,6 +126,8 @@ struct mvm_vcpu {
 	u32 cpuid_nent;
 
 	void *backend;			/* backend's per-vCPU state */
+	struct mvm_lapic lapic;		/* lapic.c */
+	struct rcu_head rcu;
 };
 
 /*
@@ -155,10 +177,28 @@ extern atomic64_t mvm_total_pinned_pages;
 
 /*
  * mvm_vcpu_create() - create vCPU @id of @vm and return a new fd for it.
+ * @flags: MVM_VCPU_*, already validated.
  * Return: the fd; -EINVAL for an id out of range; -EEXIST when taken;
  * -ENOMEM.
  */
-int mvm_vcpu_create(struct mvm_vm *vm, u32 id);
+int mvm_vcpu_create(struct mvm_vm *vm, u32 id, u32 flags);
+
+/*
+ * mvm_vm_vcpu() - vCPU @id of @vm, or NULL. Context: vm->lock held or
+ * under rcu_read_lock().
+ */
+static inline struct mvm_vcpu *mvm_vm_vcpu(struct mvm_vm *vm, u32 id)
+{
+	return id < MVM_MAX_VCPUS ?
+	       rcu_dereference_check(vm->vcpus[id], lockdep_is_held(&vm->lock)) :
+	       NULL;
+}
+
+/*
+ * mvm_vm_guest_mark() - the guest wrote @value to the boot-milestone
+ * port: count it, record when, fire mvm:guest_mark. Any context.
+ */
+void mvm_vm_guest_mark(struct mvm_vcpu *vcpu, u64 value);
 
 /* Kernel bytes one vCPU costs (struct, run page, backend state). */
 u64 mvm_vcpu_kernel_bytes(void);

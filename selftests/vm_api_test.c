@@ -144,7 +144,7 @@ TEST_F(api, vcpu_validation)
 	c.id = 0xffffffff;
 	ASSERT_EQ(-EINVAL, __sys_ioctl(self->vm->fd, MVM_CREATE_VCPU, &c));
 	c.id = 1;
-	c.flags = 1;
+	c.flags = 2;	/* 1 is MVM_VCPU_AP */
 	ASSERT_EQ(-EINVAL, __sys_ioctl(self->vm->fd, MVM_CREATE_VCPU, &c));
 	c.flags = 0;
 	c.reserved[0] = 1;

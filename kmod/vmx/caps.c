@@ -214,7 +214,7 @@ int vmx_setup_vmcs_config(void)
 {
 	struct vmcs_config *c = &vmcs_config;
 	u32 min, opt, pin_msr, proc_msr, exit_msr, entry_msr;
-	u64 basic, ept, xcr0;
+	u64 basic, ept, xcr0, msr;
 
 	rdmsrl(MVMX_MSR_BASIC, basic);
 	c->revision_id = basic & MVMX_BASIC_REVISION_MASK;
@@ -258,9 +258,16 @@ int vmx_setup_vmcs_config(void)
 	min = MVMX_PROC_HLT | MVMX_PROC_MWAIT | MVMX_PROC_RDPMC |
 	      MVMX_PROC_CR8_LOAD | MVMX_PROC_CR8_STORE | MVMX_PROC_MOV_DR |
 	      MVMX_PROC_UNCOND_IO | MVMX_PROC_MSR_BITMAPS |
-	      MVMX_PROC_MONITOR | MVMX_PROC_SECONDARY_CTLS;
+	      MVMX_PROC_MONITOR | MVMX_PROC_SECONDARY_CTLS |
+	      MVMX_PROC_TSC_OFFSET;
 	if (adjust_controls(min, 0, proc_msr, &c->proc))
 		return refuse_control("processor-based", min, proc_msr);
+	/* Interrupt-window exiting is turned on per entry, when an
+	 * interrupt waits for the guest to become interruptible. */
+	rdmsrl(proc_msr, msr);
+	if (!(MVMX_CTL_ALLOWED1(msr) & MVMX_PROC_INTR_WINDOW))
+		return vmx_refuse("interrupt-window exiting is not available");
+	c->proc &= ~MVMX_PROC_INTR_WINDOW;
 	if (c->proc & MVMX_PROC_TPR_SHADOW)
 		return vmx_refuse("TPR shadow cannot be turned off");
 

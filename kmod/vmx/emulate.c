@@ -15,6 +15,7 @@
 #include <asm/processor-flags.h>
 
 #include "../x86/walk.h"
+#include "../irq.h"
 #include "vmx.h"
 #include "vmx_arch.h"
 
@@ -95,6 +96,36 @@ static void step_reg(u64 *reg, s64 delta, unsigned int addr_size)
 	*reg = (*reg & ~mask) | ((*reg + delta) & mask);
 }
 
+/*
+ * Complete in the kernel an MMIO access that the IOAPIC or an ioeventfd
+ * takes, as if userspace had answered it; else count it and let it exit.
+ */
+static int mmio_in_kernel(struct vmx_vcpu *vmx)
+{
+	struct mvm_run *run = vmx->vcpu->run;
+	struct mvm_vm *vm = vmx->vcpu->vm;
+	u64 gpa = run->mmio.phys_addr, v = 0;
+	u32 len = run->mmio.len;
+	int ret;
+
+	memcpy(&v, run->mmio.data, len);
+	if (gpa >= MVM_IOAPIC_ADDR && gpa - MVM_IOAPIC_ADDR < PAGE_SIZE &&
+	    mvm_ioapic_mmio(vm, gpa, len, run->mmio.is_write, &v)) {
+		atomic64_inc(&vm->exits[MVM_STAT_EXIT_IOAPIC]);
+		if (!run->mmio.is_write)
+			memcpy(run->mmio.data, &v, sizeof(v));
+	} else if (run->mmio.is_write &&
+		   mvm_ioeventfd_write(vm, false, gpa, len, v)) {
+		atomic64_inc(&vm->exits[MVM_STAT_EXIT_IOEVENTFD]);
+	} else {
+		atomic64_inc(&vm->exits[MVM_STAT_EXIT_MMIO]);
+		return VMX_EXIT_USER;
+	}
+	ret = vmx_complete_pending(vmx);
+	run->exit_reason = MVM_EXIT_UNKNOWN;
+	return ret ? ret : VMX_EXIT_RESUME;
+}
+
 static int emulate_mmio(struct vmx_vcpu *vmx)
 {
 	struct mvm_run *run = vmx->vcpu->run;
@@ -162,7 +193,7 @@ static int emulate_mmio(struct vmx_vcpu *vmx)
 		return vmx_exit_internal(vmx, MVM_INTERNAL_EMULATION, bytes,
 				     insn->len);
 	}
-	return VMX_EXIT_USER;
+	return mmio_in_kernel(vmx);
 }
 
 static int handle_ept_violation_slow(struct vmx_vcpu *vmx)
@@ -176,7 +207,6 @@ static int handle_ept_violation_slow(struct vmx_vcpu *vmx)
 	slot = mvm_vm_find_slot(vm, vmx->exit_gpa);
 	if (!slot || (write && (slot->flags & MVM_MEM_READONLY))) {
 		mutex_unlock(&vm->lock);
-		atomic64_inc(&vm->exits[MVM_STAT_EXIT_MMIO]);
 		return emulate_mmio(vmx);
 	}
 	atomic64_inc(&vm->exits[MVM_STAT_EXIT_EPT_FAULT]);
@@ -207,6 +237,7 @@ static int handle_string_io_slow(struct vmx_vcpu *vmx)
 	u64 count, i;
 	u8 *data = (u8 *)run + RUN_IO_DATA_OFFSET;
 
+	atomic64_inc(&vmx->vcpu->vm->exits[MVM_STAT_EXIT_IO]);
 	if (!vmcs_config.inout_info || addr_size > 8)
 		return vmx_exit_internal(vmx, MVM_INTERNAL_EMULATION, NULL, 0);
 	count = rep ? g[MVM_RCX] & addr_mask(addr_size) : 1;

@@ -17,6 +17,7 @@
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
 
+#include "../irq.h"
 #include "../trace.h"
 #include "vmx.h"
 #include "vmx_ops.h"
@@ -166,13 +167,26 @@ static int handle_hlt(struct vmx_vcpu *vmx)
 {
 	struct mvm_run *run = vmx->vcpu->run;
 
-	/* Nothing can wake the vCPU in the kernel yet (no interrupt
-	 * controller), so every HLT goes to userspace. */
 	vmx_skip_instruction(vmx, vmx->exit_insn_len);
+	/* With interrupts on, the vCPU sleeps in the kernel until one is
+	 * due (or returns at once when one is); with them off, nothing
+	 * but INIT could wake it: that is userspace's to see. */
+	if (vmx->rflags & X86_EFLAGS_IF) {
+		if (mvm_lapic_pending_vector(vmx->vcpu) >= 0)
+			return VMX_EXIT_RESUME;
+		vmx->halted = true;
+		return VMX_EXIT_SLOW;
+	}
 	run->exit_reason = MVM_EXIT_HLT;
 	memset(&run->hlt, 0, sizeof(run->hlt));
-	run->hlt.interrupts_enabled = !!(vmx->rflags & X86_EFLAGS_IF);
+	run->hlt.interrupts_enabled = 0;
 	return VMX_EXIT_USER;
+}
+
+/* The guest can take interrupts again: the next entry injects. */
+static int handle_intr_window(struct vmx_vcpu *vmx)
+{
+	return VMX_EXIT_RESUME;
 }
 
 /* Where the data of an I/O exit sits in the run page. */
@@ -197,6 +211,27 @@ static int handle_io(struct vmx_vcpu *vmx)
 
 	if (q & BIT(4))		/* INS/OUTS: guest memory, process context */
 		return VMX_EXIT_SLOW;
+
+	if (run->io.port == MVM_GUEST_MARK_PORT) {
+		struct mvm_vcpu *vcpu = vmx->vcpu;
+		u64 *rax = &vcpu->gprs[MVM_RAX];
+
+		atomic64_inc(&vcpu->vm->exits[MVM_STAT_EXIT_MARK]);
+		if (in)
+			*rax = size == 4 ? 0 : *rax & ~((1ULL << (size * 8)) - 1);
+		else
+			mvm_vm_guest_mark(vcpu, *rax & (size == 4 ? 0xffffffffULL :
+						(1ULL << (size * 8)) - 1));
+		return skip(vmx);
+	}
+	if (!in && mvm_ioeventfd_write(vmx->vcpu->vm, true, run->io.port,
+				       size, vmx->vcpu->gprs[MVM_RAX] &
+				       (size == 4 ? 0xffffffffULL :
+					(1ULL << (size * 8)) - 1))) {
+		atomic64_inc(&vmx->vcpu->vm->exits[MVM_STAT_EXIT_IOEVENTFD]);
+		return skip(vmx);
+	}
+	atomic64_inc(&vmx->vcpu->vm->exits[MVM_STAT_EXIT_IO]);
 
 	run->io.count = 1;
 	vmx->io_string = false;
@@ -276,7 +311,7 @@ static int handle_cr(struct vmx_vcpu *vmx)
 		case 8:
 			if (val & ~0xfULL)
 				return inject_gp(vmx);
-			vmx->cr8 = val;
+			mvm_lapic_set_cr8(vmx->vcpu, val);
 			return skip(vmx);
 		}
 		break;
@@ -286,7 +321,7 @@ static int handle_cr(struct vmx_vcpu *vmx)
 			val = vmcs_readl(GUEST_CR3);
 			break;
 		case 8:
-			val = vmx->cr8;
+			val = mvm_lapic_get_cr8(vmx->vcpu);
 			break;
 		default:
 			return handle_unknown(vmx);
@@ -407,6 +442,7 @@ static const exit_handler_t exit_handlers[MVMX_EXIT_REASON_MAX + 1] = {
 	[EXIT_REASON_TRIPLE_FAULT]	= handle_triple_fault,
 	[EXIT_REASON_CPUID]		= handle_cpuid,
 	[EXIT_REASON_HLT]		= handle_hlt,
+	[EXIT_REASON_INTERRUPT_WINDOW]	= handle_intr_window,
 	/* INVD would drop the host's dirty cache lines: a no-op instead,
 	 * as is WBINVD, whose flush would only slow the host. */
 	[EXIT_REASON_INVD]		= skip,
@@ -443,14 +479,17 @@ static const exit_handler_t exit_handlers[MVMX_EXIT_REASON_MAX + 1] = {
 };
 
 /* The statistics bucket of an exit reason. */
-static unsigned int exit_stat(u32 reason)
+static unsigned int exit_stat(struct vmx_vcpu *vmx, u32 reason)
 {
 	switch (reason) {
-	case EXIT_REASON_IO_INSTRUCTION:	return MVM_STAT_EXIT_IO;
 	case EXIT_REASON_HLT:			return MVM_STAT_EXIT_HLT;
 	case EXIT_REASON_CPUID:			return MVM_STAT_EXIT_CPUID;
 	case EXIT_REASON_MSR_READ:
-	case EXIT_REASON_MSR_WRITE:		return MVM_STAT_EXIT_MSR;
+	case EXIT_REASON_MSR_WRITE:
+		return mvm_lapic_is_msr((u32)vmx->vcpu->gprs[MVM_RCX]) ?
+		       MVM_STAT_EXIT_APIC : MVM_STAT_EXIT_MSR;
+	case EXIT_REASON_PREEMPTION_TIMER:	return MVM_STAT_EXIT_PREEMPT;
+	case EXIT_REASON_INTERRUPT_WINDOW:	return MVM_STAT_EXIT_INTR_WINDOW;
 	case EXIT_REASON_CR_ACCESS:		return MVM_STAT_EXIT_CR;
 	case EXIT_REASON_EXTERNAL_INTERRUPT:	return MVM_STAT_EXIT_EXTINT;
 	}
@@ -474,9 +513,11 @@ int vmx_handle_exit(struct vmx_vcpu *vmx)
 		return VMX_EXIT_USER;
 	}
 	reason &= 0xffff;
-	/* EPT violations are counted once known to be MMIO or RAM. */
-	if (reason != EXIT_REASON_EPT_VIOLATION)
-		atomic64_inc(&vcpu->vm->exits[exit_stat(reason)]);
+	/* EPT violations are counted once known to be MMIO or RAM, I/O
+	 * once its port is known. */
+	if (reason != EXIT_REASON_EPT_VIOLATION &&
+	    reason != EXIT_REASON_IO_INSTRUCTION)
+		atomic64_inc(&vcpu->vm->exits[exit_stat(vmx, reason)]);
 	if (reason > MVMX_EXIT_REASON_MAX || !exit_handlers[reason])
 		return handle_unknown(vmx);
 	return exit_handlers[reason](vmx);

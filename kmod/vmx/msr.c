@@ -97,6 +97,8 @@ static int set_efer(struct vmx_vcpu *vmx, u64 data)
  */
 int vmx_guest_rdmsr(struct vmx_vcpu *vmx, u32 index, u64 *data)
 {
+	if (mvm_lapic_is_msr(index))
+		return mvm_lapic_rdmsr(vmx->vcpu, index, data);
 	switch (index) {
 	case MSR_FS_BASE:
 		*data = vmcs_readl(GUEST_FS_BASE);
@@ -139,9 +141,6 @@ int vmx_guest_rdmsr(struct vmx_vcpu *vmx, u32 index, u64 *data)
 			return -ENOENT;
 		*data = vmx->tsc_aux;
 		return 0;
-	case MSR_IA32_APICBASE:
-		*data = vmx->apic_base;
-		return 0;
 	case MSR_IA32_FEAT_CTL:
 		/* Locked, VMX off: nested virtualization is not offered. */
 		*data = FEAT_CTL_LOCKED;
@@ -172,6 +171,8 @@ static bool is_canonical(u64 v)
  */
 int vmx_guest_wrmsr(struct vmx_vcpu *vmx, u32 index, u64 data)
 {
+	if (mvm_lapic_is_msr(index))
+		return mvm_lapic_wrmsr(vmx->vcpu, index, data);
 	switch (index) {
 	case MSR_FS_BASE:
 	case MSR_GS_BASE:
@@ -239,14 +240,6 @@ int vmx_guest_wrmsr(struct vmx_vcpu *vmx, u32 index, u64 data)
 		if (data >> 32)
 			return -EINVAL;
 		vmx->tsc_aux = data;
-		return 0;
-	case MSR_IA32_APICBASE:
-		/* Bits 7:0, 9 and above 35 are reserved; without an APIC
-		 * model yet, the address must stay the default. */
-		if ((data & 0xfffff000ULL) != 0xfee00000ULL ||
-		    (data & ~0xfffff000ULL & ~(BIT(8) | BIT(10) | BIT(11))))
-			return -EINVAL;
-		vmx->apic_base = data;
 		return 0;
 	case MSR_IA32_UCODE_REV:
 		return 0;	/* Linux writes 0 before reading */

@@ -149,9 +149,9 @@ static void vmx_get_sregs(struct mvm_vcpu *vcpu, struct mvm_sregs *sr)
 	sr->cr2 = vmx->cr2;
 	sr->cr3 = vmcs_readl(GUEST_CR3);
 	sr->cr4 = vmx_guest_cr4();
-	sr->cr8 = vmx->cr8;
+	sr->cr8 = mvm_lapic_get_cr8(vcpu);
 	sr->efer = vmcs_read64(GUEST_IA32_EFER);
-	sr->apic_base = vmx->apic_base;
+	sr->apic_base = vcpu->lapic.apic_base;
 	vmcs_put();
 }
 
@@ -178,9 +178,9 @@ static int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct mvm_sregs *sr)
 		efer &= ~EFER_LMA;
 	if ((efer & EFER_LMA) && !(sr->cr4 & X86_CR4_PAE))
 		return -EINVAL;
-	if (sr->apic_base != vmx->apic_base &&
-	    ((sr->apic_base & 0xfffff000ULL) != 0xfee00000ULL ||
-	     (sr->apic_base & ~0xfffff000ULL & ~(BIT(8) | BIT(10) | BIT(11)))))
+	/* x2APIC at the default base is the only mode. */
+	if (sr->apic_base != vcpu->lapic.apic_base &&
+	    mvm_lapic_wrmsr(vcpu, MSR_IA32_APICBASE, sr->apic_base))
 		return -EINVAL;
 
 	/* PAE paging outside long mode: the CPU takes the PDPTEs from the
@@ -230,8 +230,7 @@ static int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct mvm_sregs *sr)
 	vmcs_put();
 
 	vmx->cr2 = sr->cr2;
-	vmx->cr8 = sr->cr8;
-	vmx->apic_base = sr->apic_base;
+	mvm_lapic_set_cr8(vcpu, sr->cr8);
 	vmx->pending = VMX_PENDING_NONE;
 	return 0;
 }

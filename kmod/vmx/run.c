@@ -30,6 +30,7 @@
 #include <asm/special_insns.h>
 
 #include "../trace.h"
+#include "../vm.h"
 #include "vmx.h"
 #include "vmx_ops.h"
 
@@ -196,9 +197,48 @@ static void update_host_state(struct vmx_vcpu *vmx)
 	}
 }
 
+static void set_intr_window(struct vmx_vcpu *vmx, bool on)
+{
+	if (vmx->intr_window == on)
+		return;
+	vmx->intr_window = on;
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, on ?
+		     vmcs_config.proc | MVMX_PROC_INTR_WINDOW :
+		     vmcs_config.proc);
+}
+
+/*
+ * Inject the highest pending APIC interrupt if the guest can take it now
+ * (RFLAGS.IF set, no STI or MOV SS shadow, no other event this entry);
+ * else ask for an exit as soon as it can (SDM Vol. 3C 26.7.5).
+ */
+static void inject_interrupt(struct vmx_vcpu *vmx, bool event_queued)
+{
+	struct mvm_vcpu *vcpu = vmx->vcpu;
+	int vector = mvm_lapic_pending_vector(vcpu);
+
+	if (vector < 0) {
+		set_intr_window(vmx, false);
+		return;
+	}
+	if (event_queued || !(vmx->rflags & X86_EFLAGS_IF) ||
+	    (vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
+	     (GUEST_INTR_STI | GUEST_INTR_MOV_SS))) {
+		set_intr_window(vmx, true);
+		return;
+	}
+	mvm_lapic_accept(vcpu, vector);
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD,
+		     vector | INTR_TYPE_EXT_INTR | INTR_INFO_VALID);
+	atomic64_inc(&vcpu->vm->irqs_injected);
+	set_intr_window(vmx, false);
+}
+
 static void prepare_entry(struct vmx_vcpu *vmx)
 {
 	struct mvm_vcpu *vcpu = vmx->vcpu;
+	s64 tsc_offset = READ_ONCE(vcpu->vm->tsc_offset);
+	bool event_queued = false;
 
 	if (vmx->regs_dirty) {
 		vmcs_writel(GUEST_RIP, vmx->rip);
@@ -223,9 +263,15 @@ static void prepare_entry(struct vmx_vcpu *vmx)
 		vmx->load_pdptes = false;
 	}
 
+	if (unlikely(tsc_offset != vmx->tsc_offset)) {
+		vmcs_write64(TSC_OFFSET, tsc_offset);
+		vmx->tsc_offset = tsc_offset;
+	}
+
 	/* An event whose delivery the exit interrupted is delivered again
 	 * (SDM Vol. 3C 28.2.4); else a queued exception. */
 	if (vmx->idt_vectoring & INTR_INFO_VALID) {
+		event_queued = true;
 		u32 type = vmx->idt_vectoring & INTR_INFO_TYPE_MASK;
 
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD,
@@ -252,7 +298,9 @@ static void prepare_entry(struct vmx_vcpu *vmx)
 		}
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
 		vmx->inject = false;
+		event_queued = true;
 	}
+	inject_interrupt(vmx, event_queued);
 }
 
 /* Read what the exit reported, while the VMCS is current. */
@@ -322,6 +370,14 @@ static int vmx_run_atomic(struct vmx_vcpu *vmx, bool *first)
 			ret = VMX_RESCHED;
 			break;
 		}
+		mvm_lapic_enter_guest(vcpu, smp_processor_id());
+		/* An INIT is the outer level's to handle. */
+		if (unlikely(mvm_lapic_has_events(vcpu))) {
+			mvm_lapic_exit_guest(vcpu);
+			local_irq_enable();
+			ret = VMX_RESCHED;
+			break;
+		}
 		update_host_state(vmx);
 		prepare_entry(vmx);
 		if (unlikely(*first)) {
@@ -333,6 +389,7 @@ static int vmx_run_atomic(struct vmx_vcpu *vmx, bool *first)
 
 		ret = mvm_vmx_enter(vcpu->gprs, vmx->launched);
 
+		mvm_lapic_exit_guest(vcpu);
 		vmx->cr2 = native_read_cr2();
 		if (unlikely(ret)) {
 			u32 err = vmcs_read32(VM_INSTRUCTION_ERROR);
@@ -370,6 +427,49 @@ static int vmx_run_atomic(struct vmx_vcpu *vmx, bool *first)
 	return ret;
 }
 
+/*
+ * INIT and STARTUP (SDM Vol. 3A 9.4.4): INIT parks an AP in
+ * wait-for-SIPI; STARTUP starts it in real mode at vector * 4 KiB.
+ */
+static int handle_init_sipi(struct vmx_vcpu *vmx)
+{
+	struct mvm_vcpu *vcpu = vmx->vcpu;
+	int vector;
+
+	if (mvm_lapic_take_init(vcpu))
+		vmx->pending = VMX_PENDING_NONE;
+	if (!vcpu->lapic.wait_sipi)
+		return 0;
+	vector = mvm_lapic_wait_sipi(vcpu);
+	if (vector < 0)
+		return vector;
+
+	memset(vcpu->gprs, 0, sizeof(vcpu->gprs));
+	vmx->idt_vectoring = 0;
+	vmx->inject = false;
+	vmx->pending = VMX_PENDING_NONE;
+	preempt_disable();
+	vmx_vcpu_load(vmx);
+	vmx_vmcs_reset_guest(vmx);
+	vmcs_write16(GUEST_CS_SELECTOR, vector << 8);
+	vmcs_writel(GUEST_CS_BASE, vector << 12);
+	vmcs_writel(GUEST_RIP, 0);
+	vmx->rip = 0;
+	set_intr_window(vmx, false);
+	preempt_enable();
+	return 0;
+}
+
+/* HLT with interrupts on: sleep until the APIC has something. */
+static int halt_vcpu(struct vmx_vcpu *vmx)
+{
+	vmx->halted = false;
+	atomic64_inc(&vmx->vcpu->vm->halts);
+	mvm_lapic_halt(vmx->vcpu);
+	/* A signal: the outer loop sees it and returns -EINTR. */
+	return VMX_EXIT_RESUME;
+}
+
 int vmx_vcpu_run(struct mvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
@@ -387,8 +487,17 @@ int vmx_vcpu_run(struct mvm_vcpu *vcpu)
 			run->exit_reason = MVM_EXIT_INTR;
 			return -EINTR;
 		}
+		if (unlikely(vcpu->lapic.wait_sipi ||
+			     mvm_lapic_has_events(vcpu))) {
+			if (handle_init_sipi(vmx)) {
+				run->exit_reason = MVM_EXIT_INTR;
+				return -EINTR;
+			}
+		}
 		ret = vmx_run_atomic(vmx, &first);
-		if (ret == VMX_EXIT_SLOW)
+		if (ret == VMX_EXIT_SLOW && vmx->halted)
+			ret = halt_vcpu(vmx);
+		else if (ret == VMX_EXIT_SLOW)
 			ret = vmx_handle_exit_slow(vmx);
 		if (ret == VMX_EXIT_USER) {
 			atomic64_inc(&vcpu->vm->exits_to_user);

@@ -89,7 +89,8 @@ void vmx_vmcs_setup(struct vmx_vcpu *vmx)
 	vmcs_write64(MSR_BITMAP, __pa(vmx_msr_bitmap));
 	vmcs_write64(EPT_POINTER, to_vmx_vm(vm)->eptp);
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
-	vmcs_write64(TSC_OFFSET, 0);
+	vmcs_write64(TSC_OFFSET, vm->tsc_offset);
+	vmx->tsc_offset = vm->tsc_offset;
 	/* Without "save VMX-preemption timer value" every entry starts the
 	 * timer from this field again (SDM Vol. 3C 26.7.4): one write. */
 	if (vmcs_config.preemption_ticks)
@@ -188,13 +189,9 @@ void vmx_vmcs_reset_guest(struct vmx_vcpu *vmx)
 	vmx->rflags = X86_EFLAGS_FIXED;
 	vmx->regs_dirty = false;
 	vmx->cr2 = 0;
-	vmx->cr8 = 0;
 	memset(vmx->dr, 0, sizeof(vmx->dr));
 	vmx->dr6 = 0xffff0ff0;
 	vmx->dr7 = 0x400;
-	vmx->apic_base = 0xfee00000 | BIT(8) /* BSP */ | BIT(11) /* enabled */;
-	if (vmx->vcpu->id)
-		vmx->apic_base &= ~BIT(8);
 	vmx->xcr0 = 1;
 	/* RESET puts the CPU signature in EDX (SDM Vol. 3A 10.1.2). */
 	vmx->vcpu->gprs[MVM_RDX] = 0x600;

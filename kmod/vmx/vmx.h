@@ -96,9 +96,10 @@ struct vmx_vcpu {
 	u64 pdptes[4];		/* to load at the next entry ... */
 	bool load_pdptes;	/* ... when set */
 	u64 cr2;
-	u64 cr8;		/* the guest's TPR through MOV CR8 */
 	u64 dr[4], dr6, dr7;	/* virtual debug registers */
-	u64 apic_base;
+	s64 tsc_offset;		/* the VM's, as last written to the VMCS */
+	bool intr_window;	/* interrupt-window exiting is on */
+	bool halted;		/* HLT with IF=1: sleep before the next entry */
 
 	/* Host values cached in the VMCS, to skip redundant writes. */
 	unsigned long host_cr3, host_cr4, host_fs_base;
@@ -195,7 +196,7 @@ void vmx_skip_instruction(struct vmx_vcpu *vmx, u32 len);
 int vmx_exit_internal(struct vmx_vcpu *vmx, u32 suberror, const u8 *insn,
 		      unsigned int len);
 
-/* Not a hardware reason: the slow path loads PAE PDPTEs. */
+/* Not hardware reasons: the slow path loads PAE PDPTEs ... */
 #define MVMX_EXIT_PDPTE_LOAD	0xffff0001u
 
 /* The run loop (run.c). */

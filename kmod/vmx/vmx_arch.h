@@ -82,6 +82,8 @@
 #define MVMX_PIN_VIRTUAL_NMIS		BIT(5)
 
 /* Primary processor-based controls (SDM Vol. 3C 25.6.2, table 25-6). */
+#define MVMX_PROC_INTR_WINDOW		BIT(2)
+#define MVMX_PROC_TSC_OFFSET		BIT(3)
 #define MVMX_PROC_HLT			BIT(7)
 #define MVMX_PROC_INVLPG		BIT(9)
 #define MVMX_PROC_MWAIT			BIT(10)

@@ -1102,7 +1102,7 @@ TEST(cpuid_intel)
 	EXPECT_TRUE(e->ecx & (1U << 21));	/* x2APIC */
 	EXPECT_FALSE(e->ecx & (1U << 3));	/* MONITOR */
 	EXPECT_FALSE(e->ecx & (1U << 5));	/* VMX */
-	EXPECT_FALSE(e->ecx & (1U << 24));	/* TSC deadline */
+	EXPECT_TRUE(e->ecx & (1U << 24));	/* TSC deadline */
 	EXPECT_TRUE(e->ecx & (1U << 0));	/* SSE3 kept */
 	EXPECT_TRUE(e->edx & (1U << 28));	/* HTT */
 	EXPECT_FALSE(e->edx & (1U << 7));	/* MCE */
@@ -1177,7 +1177,7 @@ TEST(cpuid_intel)
 	memcpy(sig, &e->ebx, 4);
 	memcpy(sig + 4, &e->ecx, 4);
 	memcpy(sig + 8, &e->edx, 4);
-	EXPECT_STREQ("mvmmvmmvm", sig);
+	EXPECT_STREQ("KVMKVMKVM", sig);
 	e = find(out, n, 0x40000010, 0);
 	ASSERT_NE(NULL, e);
 	EXPECT_EQ(2995200, e->eax);

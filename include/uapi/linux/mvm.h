@@ -59,6 +59,19 @@ struct mvm_check_cap {
 #define MVM_CAP_MAX_CPUID_ENTRIES	7
 /* Size in bytes of the XSAVE area of MVM_GET_FPU / MVM_SET_FPU. */
 #define MVM_CAP_XSAVE_SIZE		8
+/*
+ * The in-kernel interrupt controllers: every vCPU has an x2APIC (with the
+ * TSC-deadline timer) and every VM an IOAPIC at MVM_IOAPIC_ADDR; the
+ * value is the number of IOAPIC pins (GSIs 0 .. value-1).
+ */
+#define MVM_CAP_IRQCHIP			9
+/* The guest boot-milestone port (MVM_GUEST_MARK_PORT), or 0. */
+#define MVM_CAP_GUEST_MARK		10
+/* Most irqfds, and most ioeventfds, per VM. */
+#define MVM_CAP_MAX_IRQFDS		11
+#define MVM_CAP_MAX_IOEVENTFDS		12
+/* The host's TSC frequency in kHz (what a guest's CPUID should report). */
+#define MVM_CAP_TSC_KHZ			13
 
 #define MVM_BACKEND_NONE		0
 #define MVM_BACKEND_VMX			1	/* Intel VT-x */
@@ -123,14 +136,122 @@ struct mvm_memory_region {
 
 /*
  * MVM_CREATE_VCPU: create a vCPU; returns its fd (O_CLOEXEC).
- * @id:       0 .. MVM_CAP_MAX_VCPUS-1, unique in the VM.
- * @flags:    must be 0.
+ * @id:       0 .. MVM_CAP_MAX_VCPUS-1, unique in the VM; also the vCPU's
+ *            x2APIC ID.
+ * @flags:    MVM_VCPU_* .
  * @reserved: must be 0.
  */
 struct mvm_create_vcpu {
 	__u32 id;
 	__u32 flags;
 	__u64 reserved[3];
+};
+
+/*
+ * The vCPU is an application processor: it starts in the wait-for-SIPI
+ * state, and MVM_RUN sleeps until another vCPU sends it INIT and a
+ * STARTUP IPI, then runs from the SIPI vector in real mode.
+ */
+#define MVM_VCPU_AP		(1U << 0)
+
+/* The IOAPIC's MMIO page (82093AA layout: IOREGSEL at +0, IOWIN at +0x10,
+ * EOI at +0x40), and how many pins it has. */
+#define MVM_IOAPIC_ADDR		0xfec00000ULL
+#define MVM_IOAPIC_PINS		24
+
+/*
+ * The boot-milestone port. A 32-bit OUT of a value to it fires the
+ * tracepoint mvm:guest_mark(vm, vcpu, value) and is recorded in
+ * struct mvm_vm_stats (count, last value, when); it never exits to
+ * userspace, and IN from it reads 0.
+ */
+#define MVM_GUEST_MARK_PORT	0x0440
+
+/*
+ * The x2APIC timer counts at 1 MHz before its divider in one-shot and
+ * periodic modes: a guest learns it as CPUID 0x15's crystal clock.
+ * The TSC-deadline mode counts in guest TSC ticks.
+ */
+#define MVM_APIC_TIMER_KHZ	1000
+
+/*
+ * MVM_IRQ_LINE: drive IOAPIC pin @gsi to the electrical @level (0 or 1).
+ * The pin is asserted at 1 when its redirection entry says active high
+ * (the MP table's ISA default), at 0 when active low. An edge-triggered
+ * pin interrupts when it becomes asserted; a level-triggered one while
+ * it stays asserted, again after each EOI.
+ */
+struct mvm_irq_level {
+	__u32 gsi;
+	__u32 level;
+	__u32 flags;		/* must be 0 */
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/*
+ * MVM_SIGNAL_MSI: deliver a message-signalled interrupt as a device's
+ * write of @data to @address (0xfeeXXXXX, Intel SDM Vol. 3A 11.11).
+ * Returns the number of vCPUs it reached (0 when none matched).
+ */
+struct mvm_msi {
+	__u64 address;
+	__u32 data;
+	__u32 flags;		/* must be 0 */
+	__u64 reserved[2];
+};
+
+/*
+ * MVM_IRQFD: each write to eventfd @fd pulses IOAPIC pin @gsi (0 then 1
+ * then 0: one edge), without a system call into mvm. With
+ * MVM_IRQFD_DEASSIGN the (@fd, @gsi) pair is removed instead. Closing the
+ * eventfd also removes it.
+ */
+struct mvm_irqfd {
+	__s32 fd;
+	__u32 gsi;
+	__u32 flags;		/* MVM_IRQFD_* */
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+#define MVM_IRQFD_DEASSIGN	(1U << 0)
+
+/*
+ * MVM_IOEVENTFD: a guest write of @len bytes to @addr (guest-physical, or
+ * a port with MVM_IOEVENTFD_PIO) signals eventfd @fd and completes in the
+ * kernel, without an exit. With MVM_IOEVENTFD_DATAMATCH only a write of
+ * the value @datamatch does. @len is 1, 2, 4 or 8 (not 8 for ports).
+ * With MVM_IOEVENTFD_DEASSIGN the matching registration is removed.
+ * Registrations may not overlap in (addr, len, datamatch).
+ */
+struct mvm_ioeventfd {
+	__u64 addr;
+	__u64 datamatch;
+	__u32 len;
+	__s32 fd;
+	__u32 flags;		/* MVM_IOEVENTFD_* */
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+#define MVM_IOEVENTFD_PIO	(1U << 0)
+#define MVM_IOEVENTFD_DATAMATCH	(1U << 1)
+#define MVM_IOEVENTFD_DEASSIGN	(1U << 2)
+
+/*
+ * MVM_GET_TSC / MVM_SET_TSC: the VM's time-stamp counter, one offset
+ * shared by all its vCPUs so that their TSCs agree. A new VM's TSC starts
+ * at 0. GET returns the guest's TSC and the host's (@host_tsc) at the
+ * same instant; SET makes the guest's TSC read @guest_tsc now and
+ * ignores @host_tsc.
+ */
+struct mvm_tsc {
+	__u64 guest_tsc;
+	__u64 host_tsc;
+	__u32 flags;		/* must be 0 */
+	__u32 reserved0;
+	__u64 reserved[2];
 };
 
 /* Exit reasons counted in struct mvm_vm_stats.exits (and mvm:exit). */
@@ -143,6 +264,12 @@ struct mvm_create_vcpu {
 #define MVM_STAT_EXIT_EPT_FAULT		6	/* page faulted in, no exit to user */
 #define MVM_STAT_EXIT_EXTINT		7	/* host interrupt */
 #define MVM_STAT_EXIT_OTHER		8
+#define MVM_STAT_EXIT_PREEMPT		9	/* time slice ended */
+#define MVM_STAT_EXIT_INTR_WINDOW	10	/* guest became interruptible */
+#define MVM_STAT_EXIT_APIC		11	/* x2APIC MSRs, in the kernel */
+#define MVM_STAT_EXIT_IOAPIC		12	/* IOAPIC MMIO, in the kernel */
+#define MVM_STAT_EXIT_IOEVENTFD		13	/* writes signalled to an eventfd */
+#define MVM_STAT_EXIT_MARK		14	/* boot-milestone port */
 #define MVM_STAT_EXIT_NR		16
 
 /*
@@ -153,6 +280,12 @@ struct mvm_create_vcpu {
  * @kernel_bytes:       kernel memory held by the VM, its vCPUs included.
  * @vcpu_kernel_bytes:  of which per vCPU (the same for each).
  * @pinned_pages:       guest pages currently pinned.
+ * @irqs_injected:      external interrupts delivered into the guest.
+ * @halts:              HLTs that slept in the kernel.
+ * @marks:              writes to MVM_GUEST_MARK_PORT ...
+ * @last_mark:          ... the last value written,
+ * @last_mark_ns:       ... when (CLOCK_MONOTONIC, ns),
+ * @last_mark_host_tsc: ... and the host's TSC then.
  */
 struct mvm_vm_stats {
 	__u32 flags;
@@ -162,7 +295,13 @@ struct mvm_vm_stats {
 	__u64 kernel_bytes;
 	__u64 vcpu_kernel_bytes;
 	__u64 pinned_pages;
-	__u64 reserved[8];
+	__u64 irqs_injected;
+	__u64 halts;
+	__u64 marks;
+	__u64 last_mark;
+	__u64 last_mark_ns;
+	__u64 last_mark_host_tsc;
+	__u64 reserved[2];
 };
 
 /* General registers (MVM_GET_REGS / MVM_SET_REGS). */
@@ -274,7 +413,9 @@ struct mvm_fpu {
 #define MVM_EXIT_UNKNOWN	0
 #define MVM_EXIT_IO		1	/* port I/O: run->io */
 #define MVM_EXIT_MMIO		2	/* access outside RAM: run->mmio */
-#define MVM_EXIT_HLT		3	/* HLT with nothing to wake it */
+#define MVM_EXIT_HLT		3	/* HLT with interrupts off (RFLAGS.IF 0):
+					 * nothing can wake it; a powered-off
+					 * Linux ends this way */
 #define MVM_EXIT_SHUTDOWN	4	/* triple fault */
 #define MVM_EXIT_FAIL_ENTRY	5	/* hardware refused the guest state */
 #define MVM_EXIT_INTERNAL_ERROR	6	/* run->internal */
@@ -373,6 +514,12 @@ struct mvm_run {
 #define MVM_SET_MEMORY_REGION	_IOW(MVMIO, 0x10, struct mvm_memory_region)
 #define MVM_CREATE_VCPU		_IOW(MVMIO, 0x11, struct mvm_create_vcpu)
 #define MVM_GET_STATS		_IOR(MVMIO, 0x12, struct mvm_vm_stats)
+#define MVM_IRQ_LINE		_IOW(MVMIO, 0x13, struct mvm_irq_level)
+#define MVM_SIGNAL_MSI		_IOW(MVMIO, 0x14, struct mvm_msi)
+#define MVM_IRQFD		_IOW(MVMIO, 0x15, struct mvm_irqfd)
+#define MVM_IOEVENTFD		_IOW(MVMIO, 0x16, struct mvm_ioeventfd)
+#define MVM_GET_TSC		_IOR(MVMIO, 0x17, struct mvm_tsc)
+#define MVM_SET_TSC		_IOW(MVMIO, 0x18, struct mvm_tsc)
 
 /* ioctls on a vCPU fd. */
 #define MVM_RUN			_IO(MVMIO, 0x20)

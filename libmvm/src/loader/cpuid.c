@@ -41,7 +41,13 @@
  *               0x40000010.
  *   0x16        EAX base and EBX max frequency: the TSC's, in MHz,
  *               rounded; ECX bus frequency 0 (not enumerated).
- *   0x40000000  max hypervisor leaf 0x40000010, signature "mvmmvmmvm".
+ *   0x40000000  max hypervisor leaf 0x40000010, signature "KVMKVMKVM".
+ *               Linux keeps the x2APIC (mvm's only APIC mode) without
+ *               interrupt remapping only under a hypervisor it knows
+ *               (x86_init.hyper.x2apic_available()); KVM's signature
+ *               with no feature bits in 0x40000001 (an absent leaf, all
+ *               zeros) names one and promises no paravirtual interface:
+ *               no kvmclock, no PV EOI, no async page faults.
  *   0x40000010  EAX TSC kHz, EBX APIC bus kHz (1000), the VMware
  *               convention KVM also follows.
  *   0x80000000  max extended leaf min(host, 0x80000008), host vendor.
@@ -73,13 +79,15 @@
  * MWAIT get #UD); 5 VMX (no nested virtualization); 6 SMX (GETSEC gets
  * #UD); 7 EST, 8 TM2 (power and thermal MSRs); 11 SDBG
  * (IA32_DEBUG_INTERFACE); 14 xTPR update control; 15 PDCM
- * (IA32_PERF_CAPABILITIES); 18 DCA; 24 TSC deadline (no local APIC model
- * yet); 27 OSXSAVE (mvm.ko sets it from CR4).
+ * (IA32_PERF_CAPABILITIES); 18 DCA; 27 OSXSAVE (mvm.ko sets it from CR4).
+ * Bit 24, the TSC-deadline timer, is always set: mvm.ko's x2APIC has it
+ * whatever the host's APIC.
  */
 #define L1_ECX_CLEAR	(BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | \
 			 BIT(7) | BIT(8) | BIT(11) | BIT(14) | BIT(15) | \
-			 BIT(18) | BIT(24) | BIT(27))
+			 BIT(18) | BIT(27))
 #define L1_ECX_X2APIC		BIT(21)
+#define L1_ECX_TSC_DEADLINE	BIT(24)
 #define L1_ECX_HYPERVISOR	BIT(31)
 
 /*
@@ -214,7 +222,8 @@ static int build_basic(struct cpuid_out *o, const struct mvm_cpuid_entry *h,
 	ids = 1U << shift;
 	ebx = (ebx & 0xffff) | (ids > 0xff ? 0xff : ids) << 16 |
 	      (id > 0xff ? 0xff : id) << 24;
-	ecx = (ecx & ~L1_ECX_CLEAR) | L1_ECX_X2APIC | L1_ECX_HYPERVISOR;
+	ecx = (ecx & ~L1_ECX_CLEAR) | L1_ECX_X2APIC | L1_ECX_TSC_DEADLINE |
+	      L1_ECX_HYPERVISOR;
 	edx &= ~(L1_EDX_CLEAR | L1_EDX_HTT);
 	if (n > 1)
 		edx |= L1_EDX_HTT;

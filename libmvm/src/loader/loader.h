@@ -579,7 +579,7 @@ struct mvm_cpuid_config {
 /* One package of N cores, one thread each; APIC IDs 0..N-1. */
 #define MVM_CPUID_MAX_VCPUS	255
 /* Hypervisor leaves: signature and range (0x40000000.EAX). */
-#define MVM_CPUID_SIGNATURE	"mvmmvmmvm\0\0\0"
+#define MVM_CPUID_SIGNATURE	"KVMKVMKVM\0\0\0"
 #define MVM_CPUID_HV_MAX_LEAF	0x40000010
 /* Core crystal clock of leaf 0x15, and the APIC timer's frequency. */
 #define MVM_CPUID_CRYSTAL_HZ	1000000

@@ -24,7 +24,7 @@
 
 #define MP_SPEC_REV	4	/* 1.4 */
 #define MP_LAPIC_VER	0x14	/* integrated xAPIC */
-#define MP_IOAPIC_VER	0x11	/* 82093AA IOAPIC */
+#define MP_IOAPIC_VER	0x20	/* as mvm.ko's IOAPIC version register */
 #define MP_CPU_EN	0x01
 #define MP_CPU_BP	0x02
 #define MP_CPU_SIG	0x600	/* family 6; Linux only prints it */
