@@ -302,7 +302,7 @@ static void set_svr(struct mvm_lapic *a, u32 v)
 {
 	unsigned int i;
 
-	WRITE_ONCE(a->svr, v & 0x1ff);
+	WRITE_ONCE(a->svr, v & 0x3ff);
 	/* Software-disabling masks every LVT (SDM Vol. 3A 11.4.7.2). */
 	if (!(v & SVR_ENABLE))
 		for (i = 0; i < MVM_LVT_NR; i++)
@@ -416,8 +416,11 @@ static int write_timer_reg(struct mvm_vcpu *vcpu, u32 index, u64 data)
 	struct mvm_lapic *a = lapic(vcpu);
 	u32 old_mode = LVT_TIMER_MODE(a->lvt[MVM_LVT_TIMER]);
 
-	if (index == MSR_IA32_TSC_DEADLINE && old_mode != TIMER_DEADLINE)
-		return 0;	/* ignored outside TSC-deadline mode */
+	/* The deadline MSR outside TSC-deadline mode, and the initial count
+	 * in it, are ignored (SDM Vol. 3A 11.5.4.1). */
+	if ((index == MSR_IA32_TSC_DEADLINE) != (old_mode == TIMER_DEADLINE) &&
+	    index != X2APIC_LVT0 && index != X2APIC_TDCR)
+		return 0;
 	if (index == X2APIC_LVT0) {
 		u32 v = data & lvt_writable[MVM_LVT_TIMER];
 
@@ -447,8 +450,6 @@ static int write_timer_reg(struct mvm_vcpu *vcpu, u32 index, u64 data)
 		WRITE_ONCE(a->tsc_deadline, data);
 		break;
 	case X2APIC_TMICT:
-		if (old_mode == TIMER_DEADLINE)
-			return 0;
 		a->timer_icr = data;
 		break;
 	case X2APIC_TDCR:
@@ -497,8 +498,9 @@ int mvm_lapic_wrmsr(struct mvm_vcpu *vcpu, u32 index, u64 data)
 		eoi(vcpu);
 		return 0;
 	case X2APIC_SVR:
-		/* Bit 12 (EOI-broadcast suppression) is not offered. */
-		if (data & ~0x1ffULL)
+		/* Bit 9 (focus checking) is kept but means nothing here;
+		 * bit 12 (EOI-broadcast suppression) is not offered. */
+		if (data & ~0x3ffULL)
 			return -EINVAL;
 		set_svr(a, data);
 		return 0;
