@@ -172,7 +172,10 @@ static void ioapic_send(struct mvm_ioapic *ioapic, unsigned int pin,
 	 * reset. The next assertion or EOI evaluates the pin again.
 	 */
 	spin_lock_irqsave(&ioapic->lock, flags);
-	ioapic->rte[pin] &= ~RTE_REMOTE_IRR;
+	/* Unless the guest reprogrammed the pin meanwhile, and a newer
+	 * delivery's Remote IRR is the one now set. */
+	if (FIELD_GET(RTE_VECTOR, ioapic->rte[pin]) == msg->vector)
+		ioapic->rte[pin] &= ~RTE_REMOTE_IRR;
 	spin_unlock_irqrestore(&ioapic->lock, flags);
 }
 

@@ -10,6 +10,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/math64.h>
+#include <linux/nospec.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <asm/msr-index.h>
@@ -68,8 +69,9 @@ static const u32 lvt_writable[MVM_LVT_NR] = {
  * suppression. */
 #define APIC_VERSION_VALUE	(0x14 | (6 << 16))
 
-/* A guest's periodic timer may not fire more often than this. */
-#define MIN_PERIOD_NS		(100 * NSEC_PER_USEC)
+/* A guest's periodic timer may not fire more often than this: each
+ * firing is a host hard interrupt. */
+#define MIN_PERIOD_NS		(200 * NSEC_PER_USEC)
 
 static inline struct mvm_lapic *lapic(struct mvm_vcpu *vcpu)
 {
@@ -117,10 +119,13 @@ static void set_irr(struct mvm_vcpu *vcpu, u8 vector, bool level)
 
 	if (level)
 		set_bit(vector, a->tmr);
-	else
+	else if (!test_bit(vector, a->isr))
+		/* An edge of a vector in service as level-triggered keeps
+		 * its TMR bit, so that its EOI still reaches the IOAPIC. */
 		clear_bit(vector, a->tmr);
-	set_bit(vector, a->irr);
-	kick(vcpu);
+	/* Already pending: the vCPU has been told. */
+	if (!test_and_set_bit(vector, a->irr))
+		kick(vcpu);
 }
 
 static bool dest_match(struct mvm_vcpu *vcpu, struct mvm_vcpu *src,
@@ -145,6 +150,41 @@ static bool dest_match(struct mvm_vcpu *vcpu, struct mvm_vcpu *src,
 	       (m->dest & a->ldr & 0xffff);
 }
 
+/*
+ * INIT and STARTUP, under mp_lock so that the state they test and change
+ * (wait_sipi, the two events) moves as one: an INIT reaching an AP that
+ * already waits for SIPI changes nothing; a STARTUP counts only for an AP
+ * that waits, or will once it takes a pending INIT; any other STARTUP,
+ * such as the second of the usual pair reaching an AP already running,
+ * is ignored (SDM Vol. 3A 9.4.4.1).
+ */
+static bool accept_init_sipi(struct mvm_vcpu *vcpu,
+			     const struct mvm_irq_msg *m)
+{
+	struct mvm_lapic *a = lapic(vcpu);
+	unsigned long flags;
+	bool taken = true;
+
+	spin_lock_irqsave(&a->mp_lock, flags);
+	if (m->dm == MVM_DM_INIT) {
+		if (!a->wait_sipi)
+			set_bit(MVM_LAPIC_EV_INIT, &a->events);
+	} else if ((a->wait_sipi ||
+		    test_bit(MVM_LAPIC_EV_INIT, &a->events)) &&
+		   !test_bit(MVM_LAPIC_EV_SIPI, &a->events)) {
+		/* The first STARTUP wakes the AP; later ones find it
+		 * awake (SDM Vol. 3A 9.4.4.1). */
+		a->sipi_vector = m->vector;
+		set_bit(MVM_LAPIC_EV_SIPI, &a->events);
+	} else {
+		taken = false;
+	}
+	spin_unlock_irqrestore(&a->mp_lock, flags);
+	if (taken)
+		kick(vcpu);
+	return taken;
+}
+
 /* Accept @m at @vcpu; false when it was dropped. Any context. */
 static bool accept(struct mvm_vcpu *vcpu, const struct mvm_irq_msg *m)
 {
@@ -160,21 +200,8 @@ static bool accept(struct mvm_vcpu *vcpu, const struct mvm_irq_msg *m)
 		set_irr(vcpu, m->vector, m->level);
 		return true;
 	case MVM_DM_INIT:
-		set_bit(MVM_LAPIC_EV_INIT, &a->events);
-		kick(vcpu);
-		return true;
 	case MVM_DM_SIPI:
-		/* Only an AP in (or on its way to) wait-for-SIPI takes it:
-		 * the second STARTUP of the usual pair, reaching an AP that
-		 * already runs, is ignored (SDM Vol. 3A 9.4.4.1). */
-		if (!READ_ONCE(a->wait_sipi) &&
-		    !test_bit(MVM_LAPIC_EV_INIT, &a->events))
-			return false;
-		WRITE_ONCE(a->sipi_vector, m->vector);
-		smp_mb__before_atomic();
-		set_bit(MVM_LAPIC_EV_SIPI, &a->events);
-		kick(vcpu);
-		return true;
+		return accept_init_sipi(vcpu, m);
 	}
 	/* NMI, SMI and ExtINT: mvm models no NMI delivery into the guest
 	 * (no virtual-NMI tracking yet), no SMM and no 8259. */
@@ -218,27 +245,49 @@ static u64 ticks_to_ns(u32 count, u32 dcr)
 	       (NSEC_PER_MSEC / MVM_APIC_TIMER_KHZ);
 }
 
+static u64 guest_tsc(struct mvm_vcpu *vcpu)
+{
+	return rdtsc_ordered() + READ_ONCE(vcpu->vm->tsc_offset);
+}
+
+/* Host nanoseconds until the guest's TSC reaches @deadline (0 if it
+ * has), at most a day: a later deadline is looked at again then. */
+static u64 deadline_ns(struct mvm_vcpu *vcpu, u64 deadline)
+{
+	u64 now = guest_tsc(vcpu), delta;
+
+	if (deadline <= now || !tsc_khz)
+		return 0;
+	delta = min_t(u64, deadline - now, (u64)tsc_khz * 1000 * 86400);
+	return mul_u64_u32_div(delta, NSEC_PER_MSEC, tsc_khz);
+}
+
 static enum hrtimer_restart timer_fired(struct hrtimer *t)
 {
 	struct mvm_lapic *a = container_of(t, struct mvm_lapic, timer);
 	struct mvm_vcpu *vcpu = container_of(a, struct mvm_vcpu, lapic);
 	u32 lvt = READ_ONCE(a->lvt[MVM_LVT_TIMER]);
+	bool masked = (lvt & LVT_MASKED) || (lvt & 0xff) < 16 ||
+		      !(READ_ONCE(a->svr) & SVR_ENABLE);
 
-	if (!(lvt & LVT_MASKED) && (lvt & 0xff) >= 16 &&
-	    (READ_ONCE(a->svr) & SVR_ENABLE))
-		set_irr(vcpu, lvt & 0xff, false);
-	if (LVT_TIMER_MODE(lvt) == TIMER_DEADLINE)
+	if (LVT_TIMER_MODE(lvt) == TIMER_DEADLINE) {
+		u64 ns = deadline_ns(vcpu, a->tsc_deadline);
+
+		/* Early (a far deadline, or the TSC was set back)? */
+		if (ns) {
+			hrtimer_forward_now(t, ns_to_ktime(ns));
+			return HRTIMER_RESTART;
+		}
 		WRITE_ONCE(a->tsc_deadline, 0);
-	if (a->period_ns) {
+	}
+	if (!masked)
+		set_irr(vcpu, lvt & 0xff, false);
+	/* A masked periodic timer stops; unmasking restarts it. */
+	if (a->period_ns && !masked) {
 		hrtimer_forward_now(t, ns_to_ktime(a->period_ns));
 		return HRTIMER_RESTART;
 	}
 	return HRTIMER_NORESTART;
-}
-
-static u64 guest_tsc(struct mvm_vcpu *vcpu)
-{
-	return rdtsc_ordered() + READ_ONCE(vcpu->vm->tsc_offset);
 }
 
 /* (Re)arm the timer from its registers; the hrtimer is not running. */
@@ -250,19 +299,9 @@ static void timer_arm(struct mvm_vcpu *vcpu)
 
 	a->period_ns = 0;
 	if (mode == TIMER_DEADLINE) {
-		u64 now = guest_tsc(vcpu);
-
 		if (!a->tsc_deadline || !tsc_khz)
 			return;
-		if (a->tsc_deadline <= now) {
-			ns = 0;
-		} else {
-			u64 delta = a->tsc_deadline - now;
-
-			/* Beyond a day, wait a day and look again. */
-			delta = min_t(u64, delta, (u64)tsc_khz * 1000 * 86400);
-			ns = mul_u64_u32_div(delta, NSEC_PER_MSEC, tsc_khz);
-		}
+		ns = deadline_ns(vcpu, a->tsc_deadline);
 	} else {
 		if (!a->timer_icr)
 			return;
@@ -395,7 +434,8 @@ int mvm_lapic_rdmsr(struct mvm_vcpu *vcpu, u32 index, u64 *data)
 		return 0;
 	}
 	if (index >= X2APIC_LVT0 && index < X2APIC_LVT0 + MVM_LVT_CMCI) {
-		*data = a->lvt[index - X2APIC_LVT0];
+		*data = a->lvt[array_index_nospec(index - X2APIC_LVT0,
+						  MVM_LVT_CMCI)];
 		return 0;
 	}
 	if (index >= X2APIC_ISR0 && index < X2APIC_IRR0 + 8) {
@@ -429,8 +469,12 @@ static int write_timer_reg(struct mvm_vcpu *vcpu, u32 index, u64 data)
 		if (!(a->svr & SVR_ENABLE))
 			v |= LVT_MASKED;
 		if (LVT_TIMER_MODE(v) == old_mode) {
-			/* Vector or mask only: the timer keeps running. */
+			/* Vector or mask only: the timer keeps running, and
+			 * a periodic one stopped while masked restarts. */
 			WRITE_ONCE(a->lvt[MVM_LVT_TIMER], v);
+			if (!(v & LVT_MASKED) && old_mode == TIMER_PERIODIC &&
+			    a->timer_icr && !hrtimer_active(&a->timer))
+				timer_arm(vcpu);
 			return 0;
 		}
 	}
@@ -525,7 +569,8 @@ int mvm_lapic_wrmsr(struct mvm_vcpu *vcpu, u32 index, u64 data)
 		return 0;
 	}
 	if (index > X2APIC_LVT0 && index < X2APIC_LVT0 + MVM_LVT_CMCI) {
-		unsigned int i = index - X2APIC_LVT0;
+		unsigned int i = array_index_nospec(index - X2APIC_LVT0,
+						    MVM_LVT_CMCI);
 
 		if (data & ~(u64)lvt_writable[i])
 			return -EINVAL;
@@ -562,6 +607,8 @@ void mvm_lapic_init(struct mvm_vcpu *vcpu, bool ap)
 {
 	struct mvm_lapic *a = lapic(vcpu);
 
+	spin_lock_init(&a->mp_lock);
+	a->tsc_gen = atomic_read(&vcpu->vm->tsc_gen);
 	hrtimer_init(&a->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	a->timer.function = timer_fired;
 	init_waitqueue_head(&a->wq);
@@ -601,6 +648,35 @@ void mvm_lapic_accept(struct mvm_vcpu *vcpu, int vector)
 	set_bit(vector, a->isr);
 }
 
+void mvm_lapic_unaccept(struct mvm_vcpu *vcpu, int vector)
+{
+	struct mvm_lapic *a = lapic(vcpu);
+
+	clear_bit(vector, a->isr);
+	set_bit(vector, a->irr);
+}
+
+int mvm_lapic_wait_init(struct mvm_vcpu *vcpu)
+{
+	return wait_event_interruptible(lapic(vcpu)->wq,
+					mvm_lapic_has_events(vcpu)) ? -EINTR : 0;
+}
+
+void mvm_lapic_sync(struct mvm_vcpu *vcpu)
+{
+	struct mvm_lapic *a = lapic(vcpu);
+	int gen = atomic_read(&vcpu->vm->tsc_gen);
+
+	if (likely(gen == a->tsc_gen))
+		return;
+	a->tsc_gen = gen;
+	/* The guest TSC moved: a deadline means another host time now. */
+	if (LVT_TIMER_MODE(a->lvt[MVM_LVT_TIMER]) == TIMER_DEADLINE) {
+		hrtimer_cancel(&a->timer);
+		timer_arm(vcpu);
+	}
+}
+
 bool mvm_lapic_has_events(struct mvm_vcpu *vcpu)
 {
 	return test_bit(MVM_LAPIC_EV_INIT, &lapic(vcpu)->events);
@@ -622,32 +698,46 @@ int mvm_lapic_wait_sipi(struct mvm_vcpu *vcpu)
 	struct mvm_lapic *a = lapic(vcpu);
 	int ret;
 
+	unsigned long flags;
+	int vector;
+
 	ret = wait_event_interruptible(a->wq,
 			test_bit(MVM_LAPIC_EV_SIPI, &a->events));
 	if (ret)
 		return -EINTR;
-	/* Leave the state before consuming the event, so that a STARTUP
-	 * racing with this is either consumed here or refused. */
-	WRITE_ONCE(a->wait_sipi, false);
-	smp_mb();
+	/* Leave the state with both events consumed: an INIT that came
+	 * while waiting meant nothing. */
+	spin_lock_irqsave(&a->mp_lock, flags);
+	a->wait_sipi = false;
 	clear_bit(MVM_LAPIC_EV_SIPI, &a->events);
-	return READ_ONCE(a->sipi_vector);
+	clear_bit(MVM_LAPIC_EV_INIT, &a->events);
+	vector = a->sipi_vector;
+	spin_unlock_irqrestore(&a->mp_lock, flags);
+	return vector;
 }
 
 bool mvm_lapic_take_init(struct mvm_vcpu *vcpu)
 {
 	struct mvm_lapic *a = lapic(vcpu);
+	unsigned long flags;
+	bool ap;
 
-	if (!test_and_clear_bit(MVM_LAPIC_EV_INIT, &a->events))
+	spin_lock_irqsave(&a->mp_lock, flags);
+	if (!test_and_clear_bit(MVM_LAPIC_EV_INIT, &a->events)) {
+		spin_unlock_irqrestore(&a->mp_lock, flags);
 		return false;
-	if (a->apic_base & APIC_BASE_BSP)
+	}
+	/* The BSP ignores INIT. A STARTUP already latched came after this
+	 * INIT (accept_init_sipi() takes none otherwise) and is kept. */
+	ap = !(a->apic_base & APIC_BASE_BSP);
+	if (ap)
+		a->wait_sipi = true;
+	spin_unlock_irqrestore(&a->mp_lock, flags);
+	if (!ap)
 		return false;
-	/* INIT resets the APIC but its ID (SDM Vol. 3A 11.4.7.3). A
-	 * STARTUP already pending came after this INIT (accept() takes
-	 * none otherwise) and is kept. */
+	/* INIT resets the APIC but its ID (SDM Vol. 3A 11.4.7.3). */
 	hrtimer_cancel(&a->timer);
 	reset_regs(vcpu);
-	WRITE_ONCE(a->wait_sipi, true);
 	return true;
 }
 

@@ -19,6 +19,7 @@
 #define MVM_KMOD_LAPIC_H
 
 #include <linux/hrtimer.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
@@ -47,8 +48,10 @@ struct mvm_lapic {
 	unsigned long tmr[BITS_TO_LONGS(256)];
 	unsigned long isr[BITS_TO_LONGS(256)];
 	unsigned long events;
+	spinlock_t mp_lock;	/* INIT/STARTUP: the next three fields */
 	u8 sipi_vector;
 	bool wait_sipi;		/* an AP before its STARTUP IPI */
+	int tsc_gen;		/* vm->tsc_gen its timer was armed under */
 
 	u32 id, ldr;
 	u64 apic_base;
@@ -104,6 +107,21 @@ int mvm_lapic_pending_vector(struct mvm_vcpu *vcpu);
  * the result of mvm_lapic_pending_vector() right before injecting it.
  */
 void mvm_lapic_accept(struct mvm_vcpu *vcpu, int vector);
+
+/* mvm_lapic_unaccept() - undo mvm_lapic_accept() after a failed entry. */
+void mvm_lapic_unaccept(struct mvm_vcpu *vcpu, int vector);
+
+/*
+ * mvm_lapic_wait_init() - for a vCPU halted with interrupts off: sleep
+ * until INIT. Return: 0, or -EINTR on a signal. Context: process.
+ */
+int mvm_lapic_wait_init(struct mvm_vcpu *vcpu);
+
+/*
+ * mvm_lapic_sync() - before running: re-arm a TSC-deadline timer armed
+ * before MVM_SET_TSC moved the guest's TSC. Context: the vCPU's thread.
+ */
+void mvm_lapic_sync(struct mvm_vcpu *vcpu);
 
 /*
  * mvm_lapic_halt() - sleep in HLT until an interrupt the guest would

@@ -62,8 +62,12 @@ int mvm_msi_deliver(struct mvm_vm *vm, u64 addr, u32 data)
 	case MVM_DM_LOWEST:
 		if (msg.vector < APIC_FIRST_LEGAL_VECTOR)
 			return 0;
-		/* Level semantics exist only for vectored deliveries. */
-		msg.level = data & MSI_DATA_LEVEL;
+		/* A level-triggered deassert message carries nothing. */
+		if ((data & MSI_DATA_LEVEL) && !(data & MSI_DATA_ASSERT))
+			return 0;
+		/* Delivered as an edge: a level one would set the vector's
+		 * TMR and make its EOI clear an IOAPIC pin's Remote IRR. */
+		msg.level = false;
 		if (msg.dm == MVM_DM_FIXED && msg.logical &&
 		    (addr & MSI_ADDR_RH))
 			msg.dm = MVM_DM_LOWEST;
@@ -76,11 +80,6 @@ int mvm_msi_deliver(struct mvm_vm *vm, u64 addr, u32 data)
 	default:
 		return -EINVAL;
 	}
-	/* A level-triggered deassert message carries no interrupt (the
-	 * other modes are edges whatever the trigger bit says). */
-	if (msg.level && !(data & MSI_DATA_ASSERT))
-		return 0;
-
 	dest = FIELD_GET(MSI_ADDR_DEST, addr);
 	msg.dest = dest == 0xff ? U32_MAX : dest;
 	return mvm_lapic_deliver(vm, NULL, &msg);

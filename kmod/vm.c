@@ -356,6 +356,8 @@ static long vm_set_tsc(void *obj, void *karg, unsigned long arg)
 	mutex_lock(&vm->lock);
 	/* Two's complement: guest = host + offset, modulo 2^64. */
 	WRITE_ONCE(vm->tsc_offset, (s64)(t->guest_tsc - rdtsc_ordered()));
+	/* Each vCPU re-arms its TSC-deadline timer before it runs again. */
+	atomic_inc(&vm->tsc_gen);
 	mutex_unlock(&vm->lock);
 	return 0;
 }
@@ -378,6 +380,7 @@ static long vm_get_stats(void *obj, void *karg, unsigned long arg)
 	st->last_mark = atomic64_read(&vm->last_mark);
 	st->last_mark_ns = atomic64_read(&vm->last_mark_ns);
 	st->last_mark_host_tsc = atomic64_read(&vm->last_mark_host_tsc);
+	st->vm_id = vm->id;
 	mutex_lock(&vm->lock);
 	st->nr_vcpus = vm->nr_vcpus;
 	mutex_unlock(&vm->lock);

@@ -22,6 +22,7 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/nospec.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
 
@@ -100,6 +101,7 @@ struct mvm_vm {
 	/* Guest TSC = host TSC + tsc_offset, for every vCPU; written under
 	 * vm->lock, read with READ_ONCE at each entry. */
 	s64 tsc_offset;
+	atomic_t tsc_gen;		/* bumped by MVM_SET_TSC */
 
 	/* Statistics (struct mvm_vm_stats). */
 	atomic64_t exits[MVM_STAT_EXIT_NR];
@@ -189,9 +191,10 @@ int mvm_vcpu_create(struct mvm_vm *vm, u32 id, u32 flags);
  */
 static inline struct mvm_vcpu *mvm_vm_vcpu(struct mvm_vm *vm, u32 id)
 {
-	return id < MVM_MAX_VCPUS ?
-	       rcu_dereference_check(vm->vcpus[id], lockdep_is_held(&vm->lock)) :
-	       NULL;
+	if (id >= MVM_MAX_VCPUS)
+		return NULL;
+	id = array_index_nospec(id, MVM_MAX_VCPUS);
+	return rcu_dereference_check(vm->vcpus[id], lockdep_is_held(&vm->lock));
 }
 
 /*

@@ -248,6 +248,88 @@ TEST(init_sipi_starts_ap)
 	vm_destroy(vm);
 }
 
+/*
+ * An AP that halted with interrupts off exits (MVM_EXIT_HLT); RUN again
+ * parks it in the kernel until INIT, and a new INIT-STARTUP (vector 10:
+ * 0xa000) starts it afresh.
+ */
+GUEST_CODE(bsp_twice, 64,
+	   "mov $0x80f, %ecx\n mov $0x1ff, %eax\n xor %edx, %edx\n wrmsr\n"
+	   "mov $0x830, %ecx\n mov $1, %edx\n mov $0xc500, %eax\n wrmsr\n"
+	   "mov $0x0609, %eax\n wrmsr\n mov $0x0609, %eax\n wrmsr\n"
+	   "mov $0x12, %al\n out %al, $0x12\n"
+	   "mov $0xc500, %eax\n wrmsr\n"
+	   "mov $0x060a, %eax\n wrmsr\n mov $0x060a, %eax\n wrmsr\n"
+	   "mov $0x16, %al\n out %al, $0x16\n"
+	   "cli\n hlt\n");
+
+static const uint8_t ap_code2[] = {
+	0xb0, 0x77,		/* mov $0x77, %al */
+	0xe6, 0x15,		/* out %al, $0x15 */
+	0xfa, 0xf4,		/* cli; hlt */
+};
+
+struct parked_ap {
+	struct test_vcpu *v;
+	volatile int halted;	/* its second RUN returned */
+	int ret[3];
+	uint32_t reason[3];
+	uint16_t port[3];
+};
+
+static void *parked_thread(void *arg)
+{
+	struct parked_ap *p = arg;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		p->ret[i] = __vcpu_run(p->v);
+		p->reason[i] = p->v->run->exit_reason;
+		p->port[i] = p->v->run->io.port;
+		if (i == 1)
+			__atomic_store_n(&p->halted, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+TEST(halted_ap_restarts_on_init)
+{
+	struct parked_ap p = { 0 };
+	struct test_vm *vm;
+	struct test_vcpu *bsp;
+	pthread_t t;
+
+	MVM_REQUIRE_VM();
+	vm = vm_create(1 << 21);
+	bsp = vcpu_add(vm, 0);
+	p.v = vcpu_add_ap(vm, 1);
+	memcpy(vm->mem + 0x9000, ap_code, sizeof(ap_code));
+	memcpy(vm->mem + 0xa000, ap_code2, sizeof(ap_code2));
+	guest_load(vm, bsp_twice_start, bsp_twice_end);
+	vcpu_setup_long64(vm, bsp);
+	ASSERT_EQ(0, pthread_create(&t, NULL, parked_thread, &p));
+
+	vcpu_run(bsp);
+	ASSERT_EQ(0x12, bsp->run->io.port);
+	/* The second INIT must find the AP halted, not still waiting for
+	 * its first STARTUP (an INIT then would mean nothing). */
+	while (!__atomic_load_n(&p.halted, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	vcpu_run(bsp);
+	ASSERT_EQ(0x16, bsp->run->io.port);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	ASSERT_EQ(0, p.ret[0]);
+	ASSERT_EQ(0x13, p.port[0]);
+	ASSERT_EQ(0, p.ret[1]);
+	ASSERT_EQ(MVM_EXIT_HLT, p.reason[1]);
+	ASSERT_EQ(0, p.ret[2]);
+	ASSERT_EQ(MVM_EXIT_IO, p.reason[2]);
+	ASSERT_EQ(0x15, p.port[2]);
+	vcpu_free(p.v);
+	vcpu_free(bsp);
+	vm_destroy(vm);
+}
+
 /* An AP waiting for its STARTUP IPI still honours immediate_exit. */
 TEST(ap_wait_is_interruptible)
 {

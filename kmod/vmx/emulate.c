@@ -97,33 +97,28 @@ static void step_reg(u64 *reg, s64 delta, unsigned int addr_size)
 }
 
 /*
- * Complete in the kernel an MMIO access that the IOAPIC or an ioeventfd
- * takes, as if userspace had answered it; else count it and let it exit.
+ * Offer a decoded MMIO access to the in-kernel devices (the IOAPIC, the
+ * ioeventfds). Works only from the kernel's own record of the access,
+ * never from the run page, which userspace may rewrite at any time.
+ * Return: true when taken (*@v holds a load's value), false to exit.
  */
-static int mmio_in_kernel(struct vmx_vcpu *vmx)
+static bool mmio_in_kernel(struct vmx_vcpu *vmx, u64 gpa, u32 len,
+			   bool write, u64 *v)
 {
-	struct mvm_run *run = vmx->vcpu->run;
 	struct mvm_vm *vm = vmx->vcpu->vm;
-	u64 gpa = run->mmio.phys_addr, v = 0;
-	u32 len = run->mmio.len;
-	int ret;
 
-	memcpy(&v, run->mmio.data, len);
+	if (len > sizeof(*v))
+		return false;
 	if (gpa >= MVM_IOAPIC_ADDR && gpa - MVM_IOAPIC_ADDR < PAGE_SIZE &&
-	    mvm_ioapic_mmio(vm, gpa, len, run->mmio.is_write, &v)) {
+	    mvm_ioapic_mmio(vm, gpa, len, write, v)) {
 		atomic64_inc(&vm->exits[MVM_STAT_EXIT_IOAPIC]);
-		if (!run->mmio.is_write)
-			memcpy(run->mmio.data, &v, sizeof(v));
-	} else if (run->mmio.is_write &&
-		   mvm_ioeventfd_write(vm, false, gpa, len, v)) {
-		atomic64_inc(&vm->exits[MVM_STAT_EXIT_IOEVENTFD]);
-	} else {
-		atomic64_inc(&vm->exits[MVM_STAT_EXIT_MMIO]);
-		return VMX_EXIT_USER;
+		return true;
 	}
-	ret = vmx_complete_pending(vmx);
-	run->exit_reason = MVM_EXIT_UNKNOWN;
-	return ret ? ret : VMX_EXIT_RESUME;
+	if (write && mvm_ioeventfd_write(vm, false, gpa, len, *v)) {
+		atomic64_inc(&vm->exits[MVM_STAT_EXIT_IOEVENTFD]);
+		return true;
+	}
+	return false;
 }
 
 static int emulate_mmio(struct vmx_vcpu *vmx)
@@ -135,7 +130,8 @@ static int emulate_mmio(struct vmx_vcpu *vmx)
 	struct x86_walk_ctx ctx;
 	unsigned int fetched = 0;
 	u8 bytes[X86_MAX_INSN_LEN];
-	u64 linear;
+	u64 linear, value = 0;
+	bool write;
 	u32 pfec;
 	int ret;
 
@@ -158,28 +154,18 @@ static int emulate_mmio(struct vmx_vcpu *vmx)
 	if (ret != X86_DECODE_OK)
 		return vmx_exit_internal(vmx, MVM_INTERNAL_DECODE, bytes, fetched);
 
-	run->exit_reason = MVM_EXIT_MMIO;
-	memset(&run->mmio, 0, sizeof(run->mmio));
-	run->mmio.phys_addr = vmx->exit_gpa;
-	run->mmio.len = insn->size;
-
 	switch (insn->op) {
 	case X86_OP_LOAD:
-		vmx->pending = VMX_PENDING_MMIO_LOAD;
+		write = false;
 		break;
-	case X86_OP_STORE: {
-		u64 v = x86_insn_store_value(insn, g[insn->reg]);
-
-		run->mmio.is_write = 1;
-		memcpy(run->mmio.data, &v, insn->size);
-		vmx->pending = VMX_PENDING_MMIO_STORE;
+	case X86_OP_STORE:
+		write = true;
+		value = x86_insn_store_value(insn, g[insn->reg]);
 		break;
-	}
 	case X86_OP_STOS:
 		/* One element per exit; a REP prefix repeats the exit. */
-		run->mmio.is_write = 1;
-		memcpy(run->mmio.data, &g[MVM_RAX], insn->size);
-		vmx->pending = VMX_PENDING_MMIO_STORE;
+		write = true;
+		value = g[MVM_RAX];
 		break;
 	default:
 		/* MOVS to or from MMIO is not emulated yet. */
@@ -188,12 +174,26 @@ static int emulate_mmio(struct vmx_vcpu *vmx)
 	}
 	/* The write flag of the exit must agree with the instruction: a
 	 * guest racing its own code could make them differ. */
-	if (!!(vmx->exit_qual & EPT_VIOL_WRITE) != !!run->mmio.is_write) {
-		vmx->pending = VMX_PENDING_NONE;
+	if (!!(vmx->exit_qual & EPT_VIOL_WRITE) != write)
 		return vmx_exit_internal(vmx, MVM_INTERNAL_EMULATION, bytes,
 				     insn->len);
+	if (insn->size < sizeof(value))
+		value &= (1ULL << (insn->size * 8)) - 1;
+
+	if (mmio_in_kernel(vmx, vmx->exit_gpa, insn->size, write, &value)) {
+		vmx_complete_mmio(vmx, value);
+		return VMX_EXIT_RESUME;
 	}
-	return mmio_in_kernel(vmx);
+	atomic64_inc(&vmx->vcpu->vm->exits[MVM_STAT_EXIT_MMIO]);
+	run->exit_reason = MVM_EXIT_MMIO;
+	memset(&run->mmio, 0, sizeof(run->mmio));
+	run->mmio.phys_addr = vmx->exit_gpa;
+	run->mmio.len = insn->size;
+	run->mmio.is_write = write;
+	if (write)
+		memcpy(run->mmio.data, &value, insn->size);
+	vmx->pending = write ? VMX_PENDING_MMIO_STORE : VMX_PENDING_MMIO_LOAD;
+	return VMX_EXIT_USER;
 }
 
 static int handle_ept_violation_slow(struct vmx_vcpu *vmx)
@@ -316,6 +316,28 @@ static void finish_string(struct vmx_vcpu *vmx, int which, u64 count,
 	vmx_skip_instruction(vmx, vmx->exit_insn_len);
 }
 
+void vmx_complete_mmio(struct vmx_vcpu *vmx, u64 v)
+{
+	u64 *g = vmx->vcpu->gprs;
+
+	switch (vmx->insn.op) {
+	case X86_OP_LOAD:
+		g[vmx->insn.reg] = x86_insn_load_writeback(&vmx->insn,
+							   g[vmx->insn.reg], v);
+		if (vmx->insn.reg == MVM_RSP)
+			vmx->regs_dirty = true;
+		vmx_skip_instruction(vmx, vmx->insn.len);
+		break;
+	case X86_OP_STOS:
+		vmx->exit_insn_len = vmx->insn.len;
+		finish_string(vmx, MVM_RDI, 1, vmx->insn.size);
+		break;
+	default:
+		vmx_skip_instruction(vmx, vmx->insn.len);
+		break;
+	}
+}
+
 int vmx_complete_pending(struct vmx_vcpu *vmx)
 {
 	struct mvm_run *run = vmx->vcpu->run;
@@ -365,19 +387,10 @@ int vmx_complete_pending(struct vmx_vcpu *vmx)
 		return 0;
 	case VMX_PENDING_MMIO_LOAD:
 		memcpy(&v, run->mmio.data, sizeof(v));
-		g[vmx->insn.reg] = x86_insn_load_writeback(&vmx->insn,
-							   g[vmx->insn.reg], v);
-		if (vmx->insn.reg == MVM_RSP)
-			vmx->regs_dirty = true;
-		vmx_skip_instruction(vmx, vmx->insn.len);
+		vmx_complete_mmio(vmx, v);
 		return 0;
 	case VMX_PENDING_MMIO_STORE:
-		if (vmx->insn.op == X86_OP_STOS) {
-			vmx->exit_insn_len = vmx->insn.len;
-			finish_string(vmx, MVM_RDI, 1, vmx->insn.size);
-		} else {
-			vmx_skip_instruction(vmx, vmx->insn.len);
-		}
+		vmx_complete_mmio(vmx, 0);
 		return 0;
 	}
 	return 0;

@@ -180,6 +180,8 @@ static int handle_hlt(struct vmx_vcpu *vmx)
 	run->exit_reason = MVM_EXIT_HLT;
 	memset(&run->hlt, 0, sizeof(run->hlt));
 	run->hlt.interrupts_enabled = 0;
+	/* If userspace runs it again unchanged, it sleeps until INIT. */
+	vmx->parked = true;
 	return VMX_EXIT_USER;
 }
 
@@ -199,6 +201,7 @@ static int handle_io(struct vmx_vcpu *vmx)
 	u64 q = vmx->exit_qual;
 	u8 size = (q & 7) + 1;
 	bool in = q & BIT(3);
+	u16 port = q >> 16;	/* never re-read from the shared run page */
 
 	vmx->io_size = size;
 	vmx->io_in = in;
@@ -206,13 +209,13 @@ static int handle_io(struct vmx_vcpu *vmx)
 	memset(&run->io, 0, sizeof(run->io));
 	run->io.direction = in ? MVM_IO_IN : MVM_IO_OUT;
 	run->io.size = size;
-	run->io.port = q >> 16;
+	run->io.port = port;
 	run->io.data_offset = RUN_IO_DATA_OFFSET;
 
 	if (q & BIT(4))		/* INS/OUTS: guest memory, process context */
 		return VMX_EXIT_SLOW;
 
-	if (run->io.port == MVM_GUEST_MARK_PORT) {
+	if (port == MVM_GUEST_MARK_PORT) {
 		struct mvm_vcpu *vcpu = vmx->vcpu;
 		u64 *rax = &vcpu->gprs[MVM_RAX];
 
@@ -224,7 +227,7 @@ static int handle_io(struct vmx_vcpu *vmx)
 						(1ULL << (size * 8)) - 1));
 		return skip(vmx);
 	}
-	if (!in && mvm_ioeventfd_write(vmx->vcpu->vm, true, run->io.port,
+	if (!in && mvm_ioeventfd_write(vmx->vcpu->vm, true, port,
 				       size, vmx->vcpu->gprs[MVM_RAX] &
 				       (size == 4 ? 0xffffffffULL :
 					(1ULL << (size * 8)) - 1))) {

@@ -232,6 +232,7 @@ static int vmx_set_sregs(struct mvm_vcpu *vcpu, const struct mvm_sregs *sr)
 	vmx->cr2 = sr->cr2;
 	mvm_lapic_set_cr8(vcpu, sr->cr8);
 	vmx->pending = VMX_PENDING_NONE;
+	vmx->parked = false;
 	return 0;
 }
 

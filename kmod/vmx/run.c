@@ -230,6 +230,7 @@ static void inject_interrupt(struct vmx_vcpu *vmx, bool event_queued)
 	mvm_lapic_accept(vcpu, vector);
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD,
 		     vector | INTR_TYPE_EXT_INTR | INTR_INFO_VALID);
+	vmx->injected = vector;
 	atomic64_inc(&vcpu->vm->irqs_injected);
 	set_intr_window(vmx, false);
 }
@@ -239,6 +240,8 @@ static void prepare_entry(struct vmx_vcpu *vmx)
 	struct mvm_vcpu *vcpu = vmx->vcpu;
 	s64 tsc_offset = READ_ONCE(vcpu->vm->tsc_offset);
 	bool event_queued = false;
+
+	vmx->injected = -1;
 
 	if (vmx->regs_dirty) {
 		vmcs_writel(GUEST_RIP, vmx->rip);
@@ -394,6 +397,10 @@ static int vmx_run_atomic(struct vmx_vcpu *vmx, bool *first)
 		if (unlikely(ret)) {
 			u32 err = vmcs_read32(VM_INSTRUCTION_ERROR);
 
+			/* The interrupt was not delivered: pending again. */
+			if (vmx->injected >= 0)
+				mvm_lapic_unaccept(vcpu, vmx->injected);
+
 			local_irq_enable();
 			pr_err_ratelimited("mvm: VM entry failed with VM-instruction error %u\n",
 					   err);
@@ -448,6 +455,10 @@ static int handle_init_sipi(struct vmx_vcpu *vmx)
 	vmx->idt_vectoring = 0;
 	vmx->inject = false;
 	vmx->pending = VMX_PENDING_NONE;
+	vmx->clear_intr_shadow = false;
+	vmx->load_pdptes = false;
+	vmx->halted = false;
+	vmx->parked = false;
 	preempt_disable();
 	vmx_vcpu_load(vmx);
 	vmx_vmcs_reset_guest(vmx);
@@ -481,6 +492,16 @@ int vmx_vcpu_run(struct mvm_vcpu *vcpu)
 	if (ret)
 		return ret;
 	run->exit_reason = MVM_EXIT_UNKNOWN;
+
+	/* Halted with interrupts off: only INIT (or a signal) wakes it. */
+	if (vmx->parked) {
+		if (mvm_lapic_wait_init(vcpu)) {
+			run->exit_reason = MVM_EXIT_INTR;
+			return -EINTR;
+		}
+		vmx->parked = false;
+	}
+	mvm_lapic_sync(vcpu);
 
 	for (;;) {
 		if (READ_ONCE(run->immediate_exit) || signal_pending(current)) {

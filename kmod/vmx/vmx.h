@@ -100,6 +100,9 @@ struct vmx_vcpu {
 	s64 tsc_offset;		/* the VM's, as last written to the VMCS */
 	bool intr_window;	/* interrupt-window exiting is on */
 	bool halted;		/* HLT with IF=1: sleep before the next entry */
+	bool parked;		/* HLT with IF=0 went to userspace: the next
+				 * RUN waits for INIT (SET_REGS/SREGS clear) */
+	int injected;		/* vector injected at this entry, or -1 */
 
 	/* Host values cached in the VMCS, to skip redundant writes. */
 	unsigned long host_cr3, host_cr4, host_fs_base;
@@ -188,6 +191,8 @@ int vmx_handle_exit(struct vmx_vcpu *vmx);
 int vmx_handle_exit_slow(struct vmx_vcpu *vmx);
 /* Complete a pending exit to userspace; negative errno on bad state. */
 int vmx_complete_pending(struct vmx_vcpu *vmx);
+/* Finish the MMIO instruction in vmx->insn; @v is a load's value. */
+void vmx_complete_mmio(struct vmx_vcpu *vmx, u64 v);
 void vmx_queue_exception(struct vmx_vcpu *vmx, u8 vector, bool has_code,
 			 u32 code);
 void vmx_skip_instruction(struct vmx_vcpu *vmx, u32 len);

@@ -286,6 +286,7 @@ struct mvm_tsc {
  * @last_mark:          ... the last value written,
  * @last_mark_ns:       ... when (CLOCK_MONOTONIC, ns),
  * @last_mark_host_tsc: ... and the host's TSC then.
+ * @vm_id:              the VM's id in the mvm:* tracepoints.
  */
 struct mvm_vm_stats {
 	__u32 flags;
@@ -301,7 +302,9 @@ struct mvm_vm_stats {
 	__u64 last_mark;
 	__u64 last_mark_ns;
 	__u64 last_mark_host_tsc;
-	__u64 reserved[2];
+	__u32 vm_id;
+	__u32 reserved0;
+	__u64 reserved[1];
 };
 
 /* General registers (MVM_GET_REGS / MVM_SET_REGS). */
