@@ -5,6 +5,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
+#include <asm/fpu/types.h>
 
 #include "vm.h"
 
@@ -73,9 +74,64 @@ int mvm_cpuid_get(struct mvm_vcpu *vcpu, struct mvm_cpuid *arg,
 	return 0;
 }
 
+/* AVX-512 feature bits (SDM Vol. 2A, CPUID leaf 7 subleaf 0). */
+#define CPUID7_EBX_AVX512	(BIT(16) | BIT(17) | BIT(21) | BIT(26) | \
+				 BIT(27) | BIT(28) | BIT(30) | BIT(31))
+#define CPUID7_ECX_AVX512	(BIT(1) | BIT(6) | BIT(11) | BIT(12) | BIT(14))
+#define CPUID7_EDX_AVX512	(BIT(2) | BIT(3) | BIT(8) | BIT(23))
+#define CPUID7_EBX_AVX2		BIT(5)
+#define CPUID1_ECX_FMA		BIT(12)
+#define CPUID1_ECX_F16C		BIT(29)
+#define XCR0_AVX512		(XFEATURE_MASK_OPMASK | \
+				 XFEATURE_MASK_ZMM_Hi256 | \
+				 XFEATURE_MASK_Hi16_ZMM)
+
+/*
+ * Hide what needs XSAVE state the guest may not enable: a guest shown
+ * AVX-512 would set XCR0 bits that XSETBV then refuses with #GP, and a
+ * leaf 0xD that names them would make its XSAVE sizes disagree.
+ */
+static void xsave_policy(u32 fn, u32 idx, u64 xcr0, u32 *eax, u32 *ebx,
+			 u32 *ecx, u32 *edx)
+{
+	u64 allowed = mvm_guest_xcr0_allowed();
+
+	switch (fn) {
+	case 1:
+		if (!(allowed & XFEATURE_MASK_YMM))
+			*ecx &= ~(CPUID1_ECX_AVX | CPUID1_ECX_FMA |
+				  CPUID1_ECX_F16C);
+		break;
+	case 7:
+		if (idx != 0)
+			break;
+		if ((allowed & XCR0_AVX512) != XCR0_AVX512) {
+			*ebx &= ~CPUID7_EBX_AVX512;
+			*ecx &= ~CPUID7_ECX_AVX512;
+			*edx &= ~CPUID7_EDX_AVX512;
+		}
+		if (!(allowed & XFEATURE_MASK_YMM))
+			*ebx &= ~CPUID7_EBX_AVX2;
+		break;
+	case 0xd:
+		if (idx == 0) {
+			*eax &= (u32)allowed;
+			*edx &= (u32)(allowed >> 32);
+			/* EBX: the size for the XCR0 in force; ECX: for
+			 * every component offered (SDM Vol. 2A, leaf 0DH). */
+			*ebx = mvm_xsave_size_for(xcr0 & allowed);
+			*ecx = mvm_xsave_size_for(((u64)*edx << 32 | *eax) &
+						  allowed);
+		} else if (idx >= 2 && idx < 64 && !(allowed & BIT_ULL(idx))) {
+			*eax = *ebx = *ecx = *edx = 0;
+		}
+		break;
+	}
+}
+
 void mvm_cpuid_lookup(struct mvm_vcpu *vcpu, u32 fn, u32 idx,
-		      bool cr4_osxsave, u32 *eax, u32 *ebx, u32 *ecx,
-		      u32 *edx)
+		      bool cr4_osxsave, u64 xcr0, u32 *eax, u32 *ebx,
+		      u32 *ecx, u32 *edx)
 {
 	const struct mvm_cpuid_entry *e = NULL;
 	u32 i;
@@ -100,6 +156,7 @@ void mvm_cpuid_lookup(struct mvm_vcpu *vcpu, u32 fn, u32 idx,
 		*eax = *ebx = *ecx = *edx = 0;
 	}
 
+	xsave_policy(fn, idx, xcr0, eax, ebx, ecx, edx);
 	switch (fn) {
 	case 1:
 		/* MONITOR/MWAIT raise #UD; the APIC is an x2APIC. */

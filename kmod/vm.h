@@ -206,15 +206,24 @@ void mvm_vm_guest_mark(struct mvm_vcpu *vcpu, u64 value);
 /* Kernel bytes one vCPU costs (struct, run page, backend state). */
 u64 mvm_vcpu_kernel_bytes(void);
 
+/* XCR0 bits a guest may enable (the backend's choice, fixed at load). */
+u64 mvm_guest_xcr0_allowed(void);
+/* Size of the standard-format XSAVE area for @xcr0 (SDM Vol. 1 13.4),
+ * from the host's CPUID leaf 0xD. */
+u32 mvm_xsave_size_for(u64 xcr0);
+
 /*
  * mvm_cpuid_lookup() - the entry the guest sees for leaf @fn, subleaf
  * @idx, with mvm's policy applied (no VMX/SVM, hypervisor bit set).
  * Leaves absent from the table read as zeros.
  * @cr4_osxsave: the guest's CR4.OSXSAVE, reflected in leaf 1.
+ * @xcr0:        the guest's XCR0, for the XSAVE size of leaf 0xD.
+ * XSAVE features the backend does not switch (mvm_guest_xcr0_allowed())
+ * are hidden, with the instructions that need them.
  */
 void mvm_cpuid_lookup(struct mvm_vcpu *vcpu, u32 fn, u32 idx,
-		      bool cr4_osxsave, u32 *eax, u32 *ebx, u32 *ecx,
-		      u32 *edx);
+		      bool cr4_osxsave, u64 xcr0, u32 *eax, u32 *ebx,
+		      u32 *ecx, u32 *edx);
 
 /* Set and get the CPUID table; vcpu->mutex held. */
 int mvm_cpuid_set(struct mvm_vcpu *vcpu, const struct mvm_cpuid *arg);

@@ -195,8 +195,7 @@ static int refuse_control(const char *which, u32 min, u32 msr)
 	return -EOPNOTSUPP;
 }
 
-/* Size of the standard-format XSAVE area for @xcr0 (SDM Vol. 1 13.4). */
-static u32 xsave_size_for(u64 xcr0)
+u32 mvm_xsave_size_for(u64 xcr0)
 {
 	u32 size = 512 + 64, eax, ebx, ecx, edx;
 	unsigned int i;
@@ -315,7 +314,7 @@ int vmx_setup_vmcs_config(void)
 				  XFEATURE_MASK_YMM | XFEATURE_MASK_OPMASK |
 				  XFEATURE_MASK_ZMM_Hi256 |
 				  XFEATURE_MASK_Hi16_ZMM);
-	c->xsave_size = xsave_size_for(c->xcr0_allowed);
+	c->xsave_size = mvm_xsave_size_for(c->xcr0_allowed);
 	return 0;
 }
 
@@ -323,6 +322,11 @@ unsigned long vmx_cr4_never(void)
 {
 	return X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_PKE | X86_CR4_CET |
 	       BIT(24) /* PKS */ | (vmcs_config.xsave ? 0 : X86_CR4_OSXSAVE);
+}
+
+u64 mvm_guest_xcr0_allowed(void)
+{
+	return vmcs_config.xcr0_allowed;
 }
 
 bool vmx_xcr0_valid(u64 xcr0)

@@ -155,7 +155,8 @@ static int handle_cpuid(struct vmx_vcpu *vmx)
 	u32 a, b, c, d;
 
 	mvm_cpuid_lookup(vmx->vcpu, (u32)g[MVM_RAX], (u32)g[MVM_RCX],
-			 vmx_guest_cr4() & X86_CR4_OSXSAVE, &a, &b, &c, &d);
+			 vmx_guest_cr4() & X86_CR4_OSXSAVE, vmx->xcr0,
+			 &a, &b, &c, &d);
 	g[MVM_RAX] = a;
 	g[MVM_RBX] = b;
 	g[MVM_RCX] = c;
