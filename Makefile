@@ -6,6 +6,8 @@
 #                        tests and both test hosts; ends "N passed, M failed"
 #   make install         DESTDIR=... PREFIX=/usr/local
 #   make deps            install build and test dependencies (Debian)
+#   make demo            boot a Debian cloud kernel with `mvm run`: here
+#                        with VT-x, else inside the Bochs test host
 #
 # KDIR selects the kernel mvm.ko is built for: the running kernel's build
 # tree when it exists, else the test hosts' 6.1 headers.
@@ -32,7 +34,7 @@ KDIR		?= $(if $(RUNNING_KDIR),$(RUNNING_KDIR),/usr/src/linux-headers-$(TESTHOST_
 KREL		= $(shell /sbin/modinfo -F vermagic $(TOP)/mvm.ko | cut -d' ' -f1)
 
 .PHONY: all module testhost-module libmvm cli bpf selftests check \
-	unit-tests fuzz install deps clean
+	unit-tests fuzz install deps demo clean
 
 all: module libmvm cli bpf selftests
 
@@ -75,6 +77,11 @@ deps:
 check:
 	scripts/check.sh
 
+# The guest payload and the module are built by the script: which module
+# depends on whether the guest runs here or in the test host.
+demo: cli
+	selftests/guest/demo.sh $(KSERIES)
+
 # Module sources DKMS needs to rebuild mvm.ko.
 DKMS_FILES	:= Kbuild $(shell find kmod include -name '*.[ch]')
 
@@ -87,6 +94,8 @@ install: all
 	ln -sf libmvm.so.0 $(DESTDIR)$(LIBDIR)/libmvm.so
 	install -D -m 0644 libmvm/include/mvm/mvm.h \
 		$(DESTDIR)$(INCLUDEDIR)/mvm/mvm.h
+	install -D -m 0644 libmvm/include/mvm/vm.h \
+		$(DESTDIR)$(INCLUDEDIR)/mvm/vm.h
 	install -D -m 0644 include/uapi/linux/mvm.h \
 		$(DESTDIR)$(INCLUDEDIR)/linux/mvm.h
 	$(MAKE) -C libmvm $(TOP)/build/libmvm/libmvm.pc PREFIX=$(PREFIX) \

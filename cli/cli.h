@@ -32,6 +32,7 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_log(void *opaque, int level, const char *msg);
 
 int cmd_info(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 
 #endif /* MVM_CLI_H */

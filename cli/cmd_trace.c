@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * mvm trace exits: VM exits by VM and reason, with rates, from the
- * mvm:exit tracepoint through bpf/exits.bpf.c.
+ * mvm trace: dispatch, and "mvm trace exits": VM exits by VM and reason,
+ * with rates, from the mvm:exit tracepoint through bpf/exits.bpf.c.
+ * "mvm trace boot" is cmd_trace_boot.c.
  *
  *   mvm trace exits [--interval S] [--count N] [--vm ID] [--keep]
  *
@@ -22,10 +23,11 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "trace.h"
 #include "exits.h"
 #include "exits.skel.h"
 
-#define PIN_ROOT	"/sys/fs/bpf/mvm"
+#define PIN_ROOT	TRACE_PIN_ROOT
 #define MAX_ROWS	4096
 
 /* VMX basic exit reasons (Intel SDM Vol. 3D appendix C). */
@@ -263,11 +265,16 @@ out:
 int cmd_trace(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		puts("usage: mvm trace exits [--interval S] [--count N] [--vm ID] [--keep]");
+		fputs("usage: mvm trace exits [--interval S] [--count N] [--vm ID] [--keep]\n"
+		      "       mvm trace boot [--pid P | --vm ID] [--count N] [--timeout S] [--keep]\n"
+		      "'mvm trace boot --help' lists the rest\n",
+		      argc < 2 ? stderr : stdout);
 		return argc < 2 ? MVM_EXIT_USAGE : MVM_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "exits"))
 		return trace_exits(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "boot"))
+		return trace_boot(argc - 1, argv + 1);
 	cli_error("unknown trace '%s'; 'mvm trace --help' lists them", argv[1]);
 	return MVM_EXIT_USAGE;
 }

@@ -16,12 +16,14 @@ build-essential pkg-config
 clang llvm lld libclang-rt-14-dev
 libelf-dev zlib1g-dev libbpf-dev bpftool
 libnl-3-dev libnl-route-3-dev
+systemtap-sdt-dev
 linux-headers-cloud-amd64 linux-headers-6.12-cloud-amd64
 linux-source-6.1
 qemu-system-x86
 bochs bochsbios vgabios
-busybox-static cpio isolinux syslinux-common xorriso
+busybox-static cpio isolinux syslinux-common xorriso e2fsprogs
 lz4 xz-utils zstd kmod
+acpica-tools
 "
 
 missing=""

@@ -25,7 +25,8 @@ check() {
 	check make_install make -s -C "$top" install DESTDIR="$dest" PREFIX=/usr
 	for f in /usr/bin/mvm /usr/bin/mvm-ioctlstat /usr/lib/libmvm.a \
 		 /usr/lib/libmvm.so "/usr/lib/libmvm.so.$ver" \
-		 /usr/include/mvm/mvm.h /usr/include/linux/mvm.h \
+		 /usr/include/mvm/mvm.h /usr/include/mvm/vm.h \
+		 /usr/include/linux/mvm.h \
 		 /usr/lib/pkgconfig/libmvm.pc /lib/udev/rules.d/60-mvm.rules \
 		 /etc/modules-load.d/mvm.conf "/usr/src/mvm-$ver/dkms.conf" \
 		 "/usr/src/mvm-$ver/Kbuild"; do
@@ -36,7 +37,7 @@ check() {
 	check exports_only_mvm sh -c "! nm -D --defined-only '$dest/usr/lib/libmvm.so.$ver' | awk '\$2 ~ /[TDBR]/ {print \$3}' | grep -v '^mvm_' | grep -v '^LIBMVM_'"
 	check udev_rule grep -q 'GROUP="mvm", MODE="0660"' "$dest/lib/udev/rules.d/60-mvm.rules"
 	check dkms_version grep -q "PACKAGE_VERSION=\"$ver\"" "$dest/usr/src/mvm-$ver/dkms.conf"
-	printf '#include <mvm/mvm.h>\nint main(void) { return mvm_backend_name(MVM_BACKEND_VMX)[0] != %s; }\n' "'v'" > "$dest/t.c"
+	printf '#include <mvm/vm.h>\nint main(void) { struct mvm_vm_config c; mvm_vm_config_init(&c); return mvm_backend_name(MVM_BACKEND_VMX)[0] != %s; }\n' "'v'" > "$dest/t.c"
 	check pkg_config_build sh -c "cc -std=c11 -Wall -Werror -o '$dest/t' '$dest/t.c' \$(PKG_CONFIG_SYSROOT_DIR='$dest' PKG_CONFIG_LIBDIR='$dest/usr/lib/pkgconfig' pkg-config --cflags --libs libmvm) && LD_LIBRARY_PATH='$dest/usr/lib' '$dest/t'"
 	echo "MVM-SUITE-END"
 } > "$log"

@@ -23,4 +23,10 @@ struct mvm_logger {
 void mvm_log(const struct mvm_logger *lg, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * mvm_sys_fd() - the /dev/mvm fd of @sys, for the VM builder (src/vm/),
+ * which creates VMs on it. Not exported.
+ */
+int mvm_sys_fd(const struct mvm_sys *sys);
+
 #endif /* MVM_INTERNAL_H */

@@ -92,6 +92,11 @@ MVM_EXPORT void mvm_sys_close(struct mvm_sys *sys)
 	free(sys);
 }
 
+int mvm_sys_fd(const struct mvm_sys *sys)
+{
+	return sys->fd;
+}
+
 MVM_EXPORT int mvm_sys_check_cap(struct mvm_sys *sys, uint32_t cap,
 				 uint64_t *value)
 {

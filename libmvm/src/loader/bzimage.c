@@ -119,17 +119,22 @@ int mvm_zeropage_write(const struct mvm_guest_mem *m, const uint8_t *hdr,
 	    info->cmdline_addr >= MVM_BOOT_4G ||
 	    info->initrd_addr >= MVM_BOOT_4G ||
 	    info->initrd_size >= MVM_BOOT_4G ||
-	    info->initrd_addr + info->initrd_size > MVM_BOOT_4G)
+	    info->initrd_addr + info->initrd_size > MVM_BOOT_4G ||
+	    !mvm_acpi_rsdp_valid(info->acpi_rsdp))
 		return -EINVAL;
 	zp = mvm_gmem_ptr(m, MVM_BOOT_ZERO_PAGE, MVM_BP_SIZE);
 	if (!zp)
 		return -ENOSPC;
-	ret = mvm_e820_build(m->size, map, MVM_E820_MAX, &nr);
+	ret = mvm_e820_build_acpi(m->size, info->acpi_rsdp != 0, map,
+				  MVM_E820_MAX, &nr);
 	if (ret)
 		return ret;
 
 	memset(zp, 0, MVM_BP_SIZE);
 	memcpy(zp + MVM_BP_HDR, hdr, hdr_len);
+	/* zero-page.rst: acpi_rsdp_addr, where Linux 5.0 and later look
+	 * before scanning the BIOS area for the RSDP. */
+	mvm_put_le64(zp + MVM_BP_ACPI_RSDP_ADDR, info->acpi_rsdp);
 
 	mvm_put_le16(zp + MVM_HDR_VID_MODE, 0xffff);	/* "normal" */
 	zp[MVM_HDR_TYPE_OF_LOADER] = MVM_TYPE_OF_LOADER;

@@ -23,6 +23,7 @@
  *   4           host subleaves; EAX[31:26] cores per package - 1, and
  *               EAX[25:14] (threads sharing the cache - 1) 0 for L1/L2 and
  *               all of them for L3 and beyond, to match leaf 0xB.
+ *   6           EAX bit 2 (ARAT) only: the APIC timer always runs.
  *   7           subleaf 0 masked, subleaf 1 as the host's; no others.
  *   0xB         generated: one package of @nr_vcpus cores with one thread
  *               each, x2APIC ID = @vcpu_id; subleaf 0 SMT (shift 0, one
@@ -59,7 +60,7 @@
  *               the core count - 1 with ApicIdCoreIdSize ceil(log2 n),
  *               0 on Intel, where it is reserved; EDX 0.
  *
- * Anything else (power management 6, performance monitoring 0xA, SGX,
+ * Anything else (the rest of power management 6, performance monitoring 0xA, SGX,
  * RDT, PT, the AMD topology leaves) is absent, and mvm.ko returns zeros
  * for absent leaves.
  */
@@ -87,6 +88,7 @@
 			 BIT(7) | BIT(8) | BIT(11) | BIT(14) | BIT(15) | \
 			 BIT(18) | BIT(27))
 #define L1_ECX_X2APIC		BIT(21)
+#define L6_EAX_ARAT		BIT(2)
 #define L1_ECX_TSC_DEADLINE	BIT(24)
 #define L1_ECX_HYPERVISOR	BIT(31)
 
@@ -253,6 +255,12 @@ static int build_basic(struct cpuid_out *o, const struct mvm_cpuid_entry *h,
 		if (ret)
 			return ret;
 	}
+
+	/* Leaf 6: only ARAT, the APIC timer runs in every C-state (mvm.ko's
+	 * is an hrtimer), so the guest needs no other clock event device. */
+	ret = emit(o, 6, 0, false, L6_EAX_ARAT, 0, 0, 0);
+	if (ret)
+		return ret;
 
 	if (host_max >= 7) {
 		s = host_find(h, nr, 7, 0);

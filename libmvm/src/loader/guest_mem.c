@@ -19,6 +19,9 @@ _Static_assert(MVM_BOOT_GDT + MVM_BOOT_PAGE_SIZE <= MVM_BOOT_PVH_INFO &&
 	       MVM_BOOT_PD + 4 * MVM_BOOT_PAGE_SIZE <= MVM_BOOT_CMDLINE &&
 	       MVM_BOOT_CMDLINE + MVM_BOOT_CMDLINE_MAX <= MVM_BOOT_EBDA &&
 	       MVM_BOOT_EBDA < MVM_BOOT_LOW_RAM_END &&
+	       MVM_BOOT_LOW_RAM_END <= MVM_ACPI_BASE &&
+	       MVM_ACPI_BASE < MVM_ACPI_END &&
+	       MVM_ACPI_END <= MVM_BOOT_HIGH_MEM &&
 	       MVM_BOOT_LOW_RAM_END <= MVM_BOOT_HIGH_MEM,
 	       "boot layout overlaps");
 
@@ -70,23 +73,33 @@ uint64_t mvm_boot_ram_end(uint64_t mem_size)
 int mvm_e820_build(uint64_t mem_size, struct mvm_e820_entry *map,
 		   unsigned int max, unsigned int *nr)
 {
+	return mvm_e820_build_acpi(mem_size, false, map, max, nr);
+}
+
+int mvm_e820_build_acpi(uint64_t mem_size, bool acpi,
+			struct mvm_e820_entry *map, unsigned int max,
+			unsigned int *nr)
+{
 	uint64_t ram_end = mvm_boot_ram_end(mem_size);
-	unsigned int n = 3 + (mem_size > MVM_BOOT_4G);
+	unsigned int n = 3 + acpi + (mem_size > MVM_BOOT_4G), i = 0;
 
 	if (!map || !nr)
 		return -EINVAL;
 	if (ram_end <= MVM_BOOT_HIGH_MEM || max < n)
 		return -ENOSPC;
 
-	map[0] = (struct mvm_e820_entry){ 0, MVM_BOOT_EBDA, MVM_E820_RAM };
-	map[1] = (struct mvm_e820_entry){ MVM_BOOT_EBDA,
+	map[i++] = (struct mvm_e820_entry){ 0, MVM_BOOT_EBDA, MVM_E820_RAM };
+	map[i++] = (struct mvm_e820_entry){ MVM_BOOT_EBDA,
 		MVM_BOOT_LOW_RAM_END - MVM_BOOT_EBDA, MVM_E820_RESERVED };
-	map[2] = (struct mvm_e820_entry){ MVM_BOOT_HIGH_MEM,
+	if (acpi)
+		map[i++] = (struct mvm_e820_entry){ MVM_ACPI_BASE,
+			MVM_ACPI_END - MVM_ACPI_BASE, MVM_E820_RESERVED };
+	map[i++] = (struct mvm_e820_entry){ MVM_BOOT_HIGH_MEM,
 		ram_end - MVM_BOOT_HIGH_MEM, MVM_E820_RAM };
 	if (mem_size > MVM_BOOT_4G)
-		map[3] = (struct mvm_e820_entry){ MVM_BOOT_4G,
+		map[i++] = (struct mvm_e820_entry){ MVM_BOOT_4G,
 			mem_size - MVM_BOOT_4G, MVM_E820_RAM };
-	*nr = n;
+	*nr = i;
 	return 0;
 }
 

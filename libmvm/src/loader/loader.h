@@ -29,7 +29,7 @@
  *   -E2BIG       the command line is longer than the kernel accepts.
  *
  * Guest-physical layout (all of it below the 640 KiB of low RAM except
- * the kernel and initrd):
+ * the ACPI tables, the kernel and initrd):
  *
  *   0x001000  GDT (MVM_BOOT_GDT): null, 0x08 code32, 0x10 code64
  *             (Linux's __BOOT_CS), 0x18 data (__BOOT_DS)
@@ -41,6 +41,8 @@
  *   0x020000  kernel command line (up to 64 KiB with its NUL)
  *   0x09fc00  MP floating pointer and configuration table (the last KiB
  *             of low RAM, where an EBDA would be; reserved in e820)
+ *   0x0e0000  ACPI tables, RSDP first (MVM_ACPI_BASE up to 1 MiB, in the
+ *             BIOS area; reserved in e820 when present)
  *   0x100000  kernel: bzImage protected-mode part or vmlinux segments
  *             (a relocatable bzImage goes to its pref_address)
  *   top       initrd, page aligned, as high as it may go below 4 GiB
@@ -173,8 +175,8 @@ uint64_t mvm_boot_ram_end(uint64_t mem_size);
 #define MVM_E820_RAM		1
 #define MVM_E820_RESERVED	2
 
-/* Most entries mvm_e820_build() produces. */
-#define MVM_E820_MAX		4
+/* Most entries mvm_e820_build() and mvm_e820_build_acpi() produce. */
+#define MVM_E820_MAX		5
 
 struct mvm_e820_entry {
 	uint64_t addr;
@@ -204,6 +206,20 @@ struct mvm_e820_entry {
  */
 int mvm_e820_build(uint64_t mem_size, struct mvm_e820_entry *map,
 		   unsigned int max, unsigned int *nr);
+
+/*
+ * mvm_e820_build_acpi() - mvm_e820_build(), plus, when @acpi is true,
+ * [MVM_ACPI_BASE, MVM_ACPI_END) as reserved, after the EBDA entry: the
+ * ACPI tables of mvm_acpi_write() live there. Reserved rather than
+ * "ACPI reclaimable" (type 3): like the MP table's KiB, it is firmware
+ * data the OS must leave alone, at the place a PC BIOS's ROM would be.
+ * @max must then be one more than mvm_e820_build() needs.
+ *
+ * Return: as mvm_e820_build().
+ */
+int mvm_e820_build_acpi(uint64_t mem_size, bool acpi,
+			struct mvm_e820_entry *map, unsigned int max,
+			unsigned int *nr);
 
 /* What to boot the kernel with. */
 struct mvm_linux_args {
@@ -255,6 +271,8 @@ int mvm_initrd_place(uint64_t mem_size, uint64_t size, uint64_t limit,
  *                init_size from the runtime start address.
  * @cmdline_addr: where the command line is; @cmdline_len its strlen().
  * @initrd_addr:  where the initrd is (0 when none); @initrd_size.
+ * @acpi_rsdp:    the RSDP handed to the kernel: 0 from the loaders,
+ *                set by mvm_boot_set_acpi().
  */
 struct mvm_boot_info {
 	uint64_t entry;
@@ -265,6 +283,7 @@ struct mvm_boot_info {
 	uint64_t cmdline_len;
 	uint64_t initrd_addr;
 	uint64_t initrd_size;
+	uint64_t acpi_rsdp;
 };
 
 /*
@@ -272,6 +291,7 @@ struct mvm_boot_info {
  * Documentation/arch/x86/zero-page.rst and boot.rst (setup header).
  */
 #define MVM_BP_SIZE		0x1000
+#define MVM_BP_ACPI_RSDP_ADDR	0x070	/* u64, read by Linux 5.0+ */
 #define MVM_BP_EXT_RAMDISK_IMAGE 0x0c0
 #define MVM_BP_EXT_RAMDISK_SIZE	0x0c4
 #define MVM_BP_EXT_CMD_LINE_PTR	0x0c8
@@ -329,16 +349,20 @@ struct mvm_boot_info {
  *           MVM_BP_HDR_MAX_END - 0x1f1.
  * @info:    the kernel's placement: @kernel_start goes to code32_start,
  *           @cmdline_addr, @initrd_addr and @initrd_size to their fields.
- *           All of them must be below 4 GiB.
+ *           All of them must be below 4 GiB. @acpi_rsdp goes to
+ *           acpi_rsdp_addr and, when not 0, the e820 map reserves the
+ *           ACPI region (mvm_e820_build_acpi()); it must be 0 or pass
+ *           mvm_acpi_rsdp_valid().
  *
  * The rest of the page is zeroed, then: vid_mode 0xffff ("normal"),
  * type_of_loader 0xff, loadflags |= LOADED_HIGH | CAN_USE_HEAP,
  * heap_end_ptr 0xfe00, cmd_line_ptr, ramdisk_image/size, setup_data 0
- * and the e820 table from mvm_e820_build(). The ext_* high halves stay
+ * and the e820 table (see @info). The ext_* high halves stay
  * 0: everything is below 4 GiB.
  *
- * Return: 0; -EINVAL for a bad @hdr_len or an address >= 4 GiB; -ENOSPC
- * when guest memory is too small for the zero page or the e820 map.
+ * Return: 0; -EINVAL for a bad @hdr_len, an address >= 4 GiB or a bad
+ * @acpi_rsdp; -ENOSPC when guest memory is too small for the zero page
+ * or the e820 map.
  */
 int mvm_zeropage_write(const struct mvm_guest_mem *m, const uint8_t *hdr,
 		       size_t hdr_len, const struct mvm_boot_info *info);
@@ -462,8 +486,9 @@ int mvm_elf_load(const struct mvm_guest_mem *m, const void *image,
  *
  * hvm_start_info: magic 0x336ec578, version 1, flags 0, cmdline_paddr,
  * one module (the initrd, no command line of its own) when there is an
- * initrd, rsdp_paddr 0 (no ACPI: Linux finds the MP table), and the
- * memory map of mvm_e820_build() at MVM_PVH_MEMMAP. The initrd goes
+ * initrd, rsdp_paddr 0 (no ACPI: Linux finds the MP table, until
+ * mvm_boot_set_acpi() says otherwise), and the memory map of
+ * mvm_e820_build() at MVM_PVH_MEMMAP. The initrd goes
  * where mvm_initrd_place() says, below mvm_boot_ram_end().
  *
  * Return: 0; -EINVAL; -ENOTSUP without a PVH note; -E2BIG; -ENOSPC.
@@ -643,5 +668,179 @@ unsigned int mvm_mptable_max_vcpus(void);
  * more than mvm_mptable_max_vcpus() or memory without the EBDA.
  */
 int mvm_mptable_write(const struct mvm_guest_mem *m, unsigned int nr_vcpus);
+
+/*
+ * ACPI tables (acpi.c; ACPI Specification 6.5). Linux kernels whose
+ * virtio_mmio driver lacks CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES (Debian's)
+ * find virtio-mmio devices only in the DSDT, so mvm writes a minimal,
+ * hardware-reduced set: RSDP, XSDT, FADT, MADT, DSDT. The MP table
+ * stays; Linux prefers the MADT when both are there. Calls: the loader
+ * and mvm_acpi_write() in either order, then mvm_boot_set_acpi() with
+ * the loader's struct mvm_boot_info (Documentation/acpi.rst).
+ *
+ * The region is the top of the PC BIOS area, which Linux also scans for
+ * the RSDP (ACPI 6.5, 5.2.5.1) when no boot protocol field names it.
+ */
+#define MVM_ACPI_BASE		0xe0000ULL
+#define MVM_ACPI_END		0x100000ULL
+#define MVM_ACPI_RSDP		MVM_ACPI_BASE	/* where the RSDP goes */
+#define MVM_ACPI_RSDP_SIZE	36		/* revision 2 */
+
+/* vCPUs: APIC IDs 0..254, each a Processor Local APIC structure. */
+#define MVM_ACPI_MAX_VCPUS	255
+/* virtio-mmio devices: one IOAPIC input each. */
+#define MVM_ACPI_MAX_VIRTIO	MVM_IOAPIC_PINS
+
+/*
+ * Legacy devices the DSDT describes (struct mvm_acpi_config.legacy), at
+ * their PC addresses and ISA IRQs (= GSIs, no overrides). They must be
+ * described: on a hardware-reduced machine Linux has no legacy PIC and
+ * numbers IOAPIC interrupts dynamically, so it maps an ISA IRQ only for
+ * a device the namespace names. A driver asking for IRQ 4 or 8 by number
+ * gets nothing (a console on an undescribed COM1 cannot be opened from
+ * user space).
+ */
+#define MVM_ACPI_COM1		0x1	/* 16550A, ports 0x3f8-0x3ff, IRQ 4 */
+#define MVM_ACPI_I8042		0x2	/* ports 0x60, 0x64, IRQs 1 and 12 */
+#define MVM_ACPI_RTC		0x4	/* CMOS RTC, ports 0x70-0x71, IRQ 8 */
+#define MVM_ACPI_LEGACY_ALL	(MVM_ACPI_COM1 | MVM_ACPI_I8042 | \
+				 MVM_ACPI_RTC)
+
+/*
+ * The hardware-reduced sleep registers (FADT SLEEP_CONTROL_REG and
+ * SLEEP_STATUS_REG, ACPI 6.5, 4.8.3.7 and 4.8.3.8), one byte each in
+ * I/O space. The guest powers off by writing SLP_EN with the SLP_TYP of
+ * the DSDT's \_S5 package to the control register: Linux writes 0x34.
+ * A VMM port handler ends the VM when mvm_acpi_sleep_is_poweroff() says
+ * so; other writes (other sleep types) and the status register are
+ * ignored, reads return 0.
+ */
+#define MVM_ACPI_SLEEP_PORT		0x600	/* control, write-only */
+#define MVM_ACPI_SLEEP_STATUS_PORT	0x601	/* status */
+#define MVM_ACPI_SLP_TYP_SHIFT		2	/* SLP_TYPx, bits 4:2 */
+#define MVM_ACPI_SLP_TYP_MASK		0x1c
+#define MVM_ACPI_SLP_EN			0x20	/* bit 5 */
+#define MVM_ACPI_WAK_STS		0x80	/* status register bit 7 */
+#define MVM_ACPI_S5_SLP_TYP		5	/* \_S5 package element 0 */
+
+/* mvm_acpi_sleep_is_poweroff() - is @v, written to MVM_ACPI_SLEEP_PORT,
+ * the guest entering S5 (soft off)? */
+static inline bool mvm_acpi_sleep_is_poweroff(uint8_t v)
+{
+	return (v & MVM_ACPI_SLP_EN) &&
+	       (v & MVM_ACPI_SLP_TYP_MASK) >> MVM_ACPI_SLP_TYP_SHIFT ==
+	       MVM_ACPI_S5_SLP_TYP;
+}
+
+/*
+ * The FADT's reset register, present when the i8042 is described: the
+ * i8042 command port and its "pulse the reset line" command, so an
+ * ACPI reboot is the i8042 reboot mvm already handles.
+ */
+#define MVM_ACPI_RESET_PORT	0x64
+#define MVM_ACPI_RESET_VALUE	0xfe
+
+/*
+ * mvm_acpi_rsdp_valid() - may @gpa be handed to a kernel as its RSDP
+ * (mvm_boot_set_acpi())? 0 (no ACPI) is; otherwise a 16-byte aligned
+ * address whose RSDP lies inside [MVM_ACPI_BASE, MVM_ACPI_END).
+ */
+static inline bool mvm_acpi_rsdp_valid(uint64_t gpa)
+{
+	return !gpa || (gpa >= MVM_ACPI_BASE && !(gpa & 15) &&
+			gpa <= MVM_ACPI_END - MVM_ACPI_RSDP_SIZE);
+}
+
+/*
+ * One virtio-mmio device of the DSDT.
+ * @base: start of its register window; @base + @size at most 4 GiB.
+ * @size: window length, > 0 (MVM_VIRTIO_MMIO_SIZE).
+ * @gsi:  its IOAPIC input, < MVM_IOAPIC_PINS, used by no other device.
+ */
+struct mvm_acpi_virtio {
+	uint64_t base;
+	uint32_t size;
+	uint32_t gsi;
+};
+
+/*
+ * What the tables describe.
+ * @nr_vcpus:  1..MVM_ACPI_MAX_VCPUS, APIC IDs 0..@nr_vcpus-1 (as the MP
+ *             table and the CPUID table say).
+ * @legacy:    MVM_ACPI_* legacy devices present; other bits are -EINVAL.
+ * @virtio:    the virtio-mmio devices, @nr_virtio of them (NULL if 0);
+ *             device i is \_SB.VRxx with xx = i in hex, _UID i.
+ */
+struct mvm_acpi_config {
+	uint32_t nr_vcpus;
+	uint32_t legacy;
+	const struct mvm_acpi_virtio *virtio;
+	unsigned int nr_virtio;
+};
+
+/*
+ * mvm_acpi_write() - write the ACPI tables in [MVM_ACPI_BASE,
+ * MVM_ACPI_END), RSDP at MVM_ACPI_RSDP.
+ * @m:    guest memory; it must reach MVM_ACPI_END.
+ * @cfg:  what to describe.
+ * @rsdp: receives the RSDP's address, for mvm_boot_set_acpi().
+ *
+ * Tables (Documentation/acpi.rst has the details and the reasons):
+ *   RSDP   revision 2, XSDT address, both checksums; no RSDT.
+ *   XSDT   FADT, MADT.
+ *   FADT   revision 6.5, HW_REDUCED_ACPI: no FACS, no SCI, no PM
+ *          timer; power and sleep buttons not fixed features; sleep
+ *          control/status registers at MVM_ACPI_SLEEP_PORT/_STATUS_PORT;
+ *          with the i8042, the 8042 boot flag and the reset register;
+ *          "VGA not present"; "CMOS RTC not present" without the RTC.
+ *   MADT   local APIC 0xfee00000, PCAT_COMPAT clear (no 8259), one
+ *          Processor Local APIC per vCPU (UID = APIC ID = i, enabled),
+ *          the IOAPIC (ID @nr_vcpus as in the MP table, 0xfec00000, GSI
+ *          base 0), local APIC NMI on LINT1 of every processor. No
+ *          interrupt source overrides: ISA IRQ n is GSI n,
+ *          edge-triggered, active high.
+ *   DSDT   \_S5 (SLP_TYP MVM_ACPI_S5_SLP_TYP), and in \_SB the legacy
+ *          devices (PNP0501, PNP0303 + PNP0F13, PNP0B00) and one
+ *          LNRO0005 device per virtio-mmio window with Memory32Fixed and
+ *          an edge, active-high, exclusive Interrupt.
+ * OEM ID "MVM   ", creator "MVM ". The region is zeroed first and the
+ * RSDP written last, so a failure leaves no RSDP behind.
+ *
+ * Return: 0; -EINVAL for NULL arguments, zero vCPUs, unknown @legacy
+ * bits, NULL @virtio with @nr_virtio > 0, an empty window or one that
+ * ends above 4 GiB, a GSI >= MVM_IOAPIC_PINS or used twice (legacy IRQs
+ * included); -ENOSPC for more than MVM_ACPI_MAX_VCPUS vCPUs or
+ * MVM_ACPI_MAX_VIRTIO devices, guest memory that does not reach
+ * MVM_ACPI_END, or tables that outgrow the region. Nothing is written
+ * unless the arguments are valid.
+ */
+int mvm_acpi_write(const struct mvm_guest_mem *m,
+		   const struct mvm_acpi_config *cfg, uint64_t *rsdp);
+
+/*
+ * mvm_boot_set_acpi() - tell a loaded kernel where the ACPI tables are.
+ * @m:    guest memory, as the loader left it.
+ * @info: the loader's result (mvm_bzimage_load(), mvm_elf_setup_linux64()
+ *        or mvm_pvh_setup()); @info->boot_info says which structure to
+ *        update, and @info->acpi_rsdp receives @rsdp.
+ * @rsdp: from mvm_acpi_write(); 0 takes ACPI away again.
+ *
+ * For a zero page (MVM_BOOT_ZERO_PAGE): boot_params.acpi_rsdp_addr
+ * (offset 0x070, read by Linux 5.0 and later; older kernels find the
+ * RSDP by scanning the BIOS area, where it is too). For PVH
+ * (MVM_BOOT_PVH_INFO): hvm_start_info.rsdp_paddr. In both, the e820 map
+ * is rewritten by mvm_e820_build_acpi(), so that a non-zero @rsdp
+ * reserves [MVM_ACPI_BASE, MVM_ACPI_END). Call it after the loader and
+ * before the vCPU runs; it works whether mvm_acpi_write() ran before or
+ * after the loader (their areas are apart).
+ *
+ * Return: 0; -EINVAL for NULL arguments, an @rsdp that fails
+ * mvm_acpi_rsdp_valid(), or an @info whose boot structure is not there
+ * (unknown @boot_info, no "HdrS" in the zero page, no PVH magic);
+ * -ENOSPC when guest memory does not hold it. Nothing is written on
+ * failure.
+ */
+int mvm_boot_set_acpi(const struct mvm_guest_mem *m,
+		      struct mvm_boot_info *info, uint64_t rsdp);
 
 #endif /* MVM_LOADER_H */
