@@ -417,12 +417,10 @@ static int handle_xsetbv(struct vmx_vcpu *vmx)
 	/* Only XCR0 exists. */
 	if ((u32)g[MVM_RCX] != 0 || !vmx_xcr0_valid(xcr0))
 		return inject_gp(vmx);
-	/* Loaded when the run loop next switches FPU state, so that the
-	 * state saved so far is saved under the XCR0 it was loaded with. */
-	vmx->xcr0_next = xcr0;
-	vmx->xcr0_change = true;
-	vmx_skip_instruction(vmx, vmx->exit_insn_len);
-	return VMX_EXIT_RELOAD;
+	/* Loaded at the next VM entry (run.c switches XCR0 only around
+	 * entry and exit); the registers keep every allowed component. */
+	vmx->xcr0 = xcr0;
+	return skip(vmx);
 }
 
 static int handle_ept_violation(struct vmx_vcpu *vmx)

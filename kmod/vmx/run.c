@@ -13,8 +13,8 @@
  *
  * Host state the VMCS does not restore on exit is saved when the inner
  * level starts and put back when it ends: DS/ES/FS/GS selectors and LDT,
- * the FS and kernel GS bases, STAR/LSTAR/CSTAR/SFMASK/TSC_AUX, XCR0 and
- * the FPU registers (through kernel_fpu_begin()), and the GDT and TSS
+ * the FS and kernel GS bases, STAR/LSTAR/CSTAR/SFMASK/TSC_AUX, the FPU
+ * registers (through kernel_fpu_begin()), and the GDT and TSS
  * limits the exit sets to their maximum and minimum.
  */
 #include <linux/kernel.h>
@@ -43,11 +43,15 @@ struct host_state {
 	u64 xcr0;
 };
 
-/* XSAVE/XRSTOR of the guest's FPU state; the area was validated when
- * userspace set it, and a fault still only resets it. */
+/*
+ * XSAVE/XRSTOR of the guest's FPU state, under the host's XCR0 and for
+ * every component a guest may have (vmcs_config.xcr0_allowed), whatever
+ * its own XCR0 says: SSE registers, for one, are live without XCR0[1].
+ * The area was validated when userspace set it; a fault only resets it.
+ */
 static void guest_fpu_load(struct vmx_vcpu *vmx)
 {
-	u32 lo = vmx->xcr0, hi = vmx->xcr0 >> 32;
+	u32 lo = vmcs_config.xcr0_allowed, hi = vmcs_config.xcr0_allowed >> 32;
 	int err = 0;
 
 	if (!boot_cpu_has(X86_FEATURE_XSAVE)) {
@@ -77,7 +81,7 @@ static void guest_fpu_load(struct vmx_vcpu *vmx)
 
 static void guest_fpu_save(struct vmx_vcpu *vmx)
 {
-	u32 lo = vmx->xcr0, hi = vmx->xcr0 >> 32;
+	u32 lo = vmcs_config.xcr0_allowed, hi = vmcs_config.xcr0_allowed >> 32;
 
 	if (!boot_cpu_has(X86_FEATURE_XSAVE)) {
 		asm volatile("fxsaveq %[a]" : [a] "=m" (*(u8 *)vmx->xsave)
@@ -122,27 +126,16 @@ static void load_guest_state(struct vmx_vcpu *vmx, struct host_state *h)
 	if (boot_cpu_has(X86_FEATURE_RDTSCP))
 		wrmsrl(MSR_TSC_AUX, vmx->tsc_aux);
 
+	/* The guest's XCR0 is loaded only around VM entry, with
+	 * interrupts off: host code never runs under it. */
 	h->xcr0 = boot_cpu_has(X86_FEATURE_XSAVE) ?
 		  xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
-	if (boot_cpu_has(X86_FEATURE_XSAVE) && vmx->xcr0 != h->xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, vmx->xcr0);
 	guest_fpu_load(vmx);
 }
 
 static void put_host_state(struct vmx_vcpu *vmx, struct host_state *h)
 {
 	guest_fpu_save(vmx);
-	if (boot_cpu_has(X86_FEATURE_XSAVE) && vmx->xcr0 != h->xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, h->xcr0);
-	if (vmx->xcr0_change) {
-		u64 *xstate_bv = vmx->xsave + 512;
-
-		/* Components the guest just enabled start in init state,
-		 * and those it disabled are dropped. */
-		*xstate_bv &= vmx->xcr0 & vmx->xcr0_next;
-		vmx->xcr0 = vmx->xcr0_next;
-		vmx->xcr0_change = false;
-	}
 
 	rdmsrl(MSR_KERNEL_GS_BASE, vmx->kernel_gs_base);
 	rdmsrl(MSR_STAR, vmx->star);
@@ -389,9 +382,13 @@ static int vmx_run_atomic(struct vmx_vcpu *vmx, bool *first)
 		}
 		if (native_read_cr2() != vmx->cr2)
 			native_write_cr2(vmx->cr2);
+		if (vmx->xcr0 != h.xcr0 && vmcs_config.xsave)
+			xsetbv(XCR_XFEATURE_ENABLED_MASK, vmx->xcr0);
 
 		ret = mvm_vmx_enter(vcpu->gprs, vmx->launched);
 
+		if (vmx->xcr0 != h.xcr0 && vmcs_config.xsave)
+			xsetbv(XCR_XFEATURE_ENABLED_MASK, h.xcr0);
 		mvm_lapic_exit_guest(vcpu);
 		vmx->cr2 = native_read_cr2();
 		if (unlikely(ret)) {
@@ -420,10 +417,6 @@ static int vmx_run_atomic(struct vmx_vcpu *vmx, bool *first)
 		local_irq_enable();
 
 		ret = vmx_handle_exit(vmx);
-		if (ret == VMX_EXIT_RELOAD) {
-			ret = VMX_RESCHED;
-			break;
-		}
 		if (ret != VMX_EXIT_RESUME)
 			break;
 	}

@@ -111,9 +111,7 @@ struct vmx_vcpu {
 	u64 kernel_gs_base, star, lstar, cstar, sfmask, tsc_aux;
 
 	/* FPU: XCR0 and the XSAVE area of the guest. */
-	u64 xcr0;
-	u64 xcr0_next;		/* set by XSETBV ... */
-	bool xcr0_change;	/* ... and loaded when this is set */
+	u64 xcr0;		/* loaded only around VM entry */
 	void *xsave;
 
 	/* The last exit, saved while the VMCS was current. */
@@ -183,7 +181,6 @@ enum vmx_exit_result {
 	VMX_EXIT_RESUME,	/* handled: enter the guest again */
 	VMX_EXIT_USER,		/* run->exit_reason set: return to userspace */
 	VMX_EXIT_SLOW,		/* needs process context: see handle_slow */
-	VMX_EXIT_RELOAD,	/* guest FPU/XCR0 changed: switch state again */
 };
 int vmx_handle_exit(struct vmx_vcpu *vmx);
 /* With preemption enabled, for VMX_EXIT_SLOW; returns the same values
