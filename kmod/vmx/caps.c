@@ -246,8 +246,11 @@ int vmx_setup_vmcs_config(void)
 
 		rdmsrl(MVMX_MSR_MISC, misc);
 		/* It counts down at the TSC rate >> MISC[4:0] (SDM Vol. 3C
-		 * 26.5.1): about a millisecond per entry. */
-		c->preemption_ticks = max_t(u64, 1, (u64)tsc_khz >>
+		 * 26.5.1): 10 ms per entry. Host interrupts (the tick, a
+		 * kick) make the guest exit anyway; the timer only bounds a
+		 * stay where they would not, and a shorter one costs a
+		 * Linux guest's boot tens of thousands of exits. */
+		c->preemption_ticks = max_t(u64, 1, ((u64)tsc_khz * 10) >>
 					    (misc & 0x1f));
 	}
 
