@@ -13,6 +13,14 @@
 # modules are added (uncompressed) under /lib/kvm for the side-by-side
 # benchmark against KVM.
 #
+# With MVM_GUEST_DIR=DIR, DIR's files (the guest payload that
+# selftests/guest builds: kernel, initramfs, disk image, tiny guests) go
+# to /guest, for boot_test and boot_bench.
+#
+# With MVM_QEMU=1, qemu-system-x86_64, its libraries and the firmware of
+# its microvm machine are added, for boot_bench's peer (QEMU on KVM). It
+# doubles the size of the initramfs: only the benchmark's boot asks.
+#
 # Uncompressed on purpose: Bochs unpacks a gzip'd initramfs 10x slower
 # than it reads a plain one (../shared/TESTHOST.md).
 set -eu
@@ -39,6 +47,7 @@ cp "$here/init" "$root/init"
 chmod 0755 "$root/init"
 cp "$module" "$root/lib/mvm/mvm.ko"
 cp "$tests/list" "$tests/ttydrain" "$tests/exit_bench" "$root/selftests/"
+[ -f "$tests/boot_bench" ] && cp "$tests/boot_bench" "$root/selftests/"
 while read -r t; do
 	cp "$tests/$t" "$root/selftests/$t"
 done < "$tests/list"
@@ -55,6 +64,21 @@ add_binary() {
 for b in "$@"; do
 	add_binary "$b"
 done
+
+if [ -n "${MVM_GUEST_DIR:-}" ]; then
+	mkdir -p "$root/guest"
+	cp "$MVM_GUEST_DIR"/* "$root/guest/"
+fi
+
+if [ "${MVM_QEMU:-0}" = 1 ]; then
+	add_binary "$(command -v qemu-system-x86_64)"
+	# -M microvm boots qboot (bios-microvm.bin, a symbolic link) and
+	# may ask for the option ROM that loads -kernel.
+	mkdir -p "$root/usr/share/qemu"
+	for f in bios-microvm.bin linuxboot_dma.bin; do
+		cp -L "/usr/share/qemu/$f" "$root/usr/share/qemu/$f"
+	done
+fi
 
 if [ -n "${MVM_KVM_MODULES:-}" ]; then
 	mkdir -p "$root/lib/kvm"
