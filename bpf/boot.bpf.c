@@ -7,8 +7,8 @@
  * - libmvm's USDT probes (provider mvm), one program attached to each
  *   probe with the milestone as its cookie. Before mvm.ko knows the VM
  *   they land in boot_launches under the process's pid; after, in the
- *   timeline of the VM that process created last (or of the VM id the
- *   probe passes, once libmvm knows it).
+ *   timeline of the VM id the probe passes (or, from a libmvm that
+ *   passes 0, of the VM that process created last).
  * - mvm.ko's tracepoints vm_create, vm_destroy, vcpu_run, exit and
  *   guest_mark. Each has two entry points sharing one body: tp_btf/ (the
  *   arguments typed through mvm.ko's BTF) and raw_tp/ (the same

@@ -49,6 +49,7 @@
 #define BPF_FS_MAGIC_	0xcafe4a11	/* linux/magic.h BPF_FS_MAGIC */
 #define POLL_MS		100
 #define MAX_LINKS	16
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const char boot_usage[] =
 "usage: mvm trace boot [--pid P | --vm ID] [--count N] [--timeout S] [--keep]\n"
@@ -271,7 +272,7 @@ static int module_btf_has_tracepoints(const char **missing)
 		btf__free(vmlinux);
 		return 0;
 	}
-	for (i = 0; i < sizeof(tracepoints) / sizeof(tracepoints[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(tracepoints); i++) {
 		char name[64];
 
 		snprintf(name, sizeof(name), "btf_trace_%s", tracepoints[i]);
@@ -376,8 +377,9 @@ static int attach_tracepoint(struct tracer *t, struct bpf_program *prog,
 /* Attach the USDT program to every probe; missing probes only warn. */
 static void attach_usdt(struct tracer *t, const struct boot_opts *o)
 {
-	unsigned int i, got = 0;
-	int err;
+	const char *missing[ARRAY_SIZE(usdt_probes)];
+	unsigned int i, got = 0, nr_missing = 0;
+	int err, last_err = 0;
 
 	err = usdt_binary(o, t->binary, sizeof(t->binary));
 	if (err) {
@@ -385,7 +387,7 @@ static void attach_usdt(struct tracer *t, const struct boot_opts *o)
 			  strerror(-err));
 		return;
 	}
-	for (i = 0; i < sizeof(usdt_probes) / sizeof(usdt_probes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(usdt_probes); i++) {
 		LIBBPF_OPTS(bpf_usdt_opts, uo,
 			    .usdt_cookie = usdt_probes[i].milestone);
 		struct bpf_link *link;
@@ -395,9 +397,8 @@ static void attach_usdt(struct tracer *t, const struct boot_opts *o)
 						t->binary, "mvm",
 						usdt_probes[i].name, &uo);
 		if (!link) {
-			cli_error("warning: no USDT probe mvm:%s in %s (%s)",
-				  usdt_probes[i].name, t->binary,
-				  strerror(errno));
+			last_err = errno;
+			missing[nr_missing++] = usdt_probes[i].name;
 			continue;
 		}
 		t->links[t->nr_links++] = link;
@@ -405,8 +406,13 @@ static void attach_usdt(struct tracer *t, const struct boot_opts *o)
 		if (usdt_probes[i].milestone == BOOT_LAUNCH)
 			t->usdt = true;
 	}
-	if (!got)
-		cli_error("warning: %s has no USDT probes of libmvm: the launch and libmvm milestones will be missing (--binary names another)",
+	if (!got) {
+		cli_error("warning: cannot attach to libmvm's USDT probes in %s (%s): the launch and libmvm milestones will be missing (--binary names another file)",
+			  t->binary, strerror(last_err));
+		return;
+	}
+	for (i = 0; i < nr_missing; i++)
+		cli_error("warning: no USDT probe mvm:%s in %s", missing[i],
 			  t->binary);
 }
 
@@ -414,8 +420,9 @@ static int tracer_start(struct tracer *t, const struct boot_opts *o)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts,
 		    .pin_root_path = TRACE_PIN_ROOT);
+	struct bpf_program *btf_progs[ARRAY_SIZE(tracepoints)];
+	struct bpf_program *raw_progs[ARRAY_SIZE(tracepoints)];
 	const char *missing = NULL;
-	struct bpf_program *btf_progs[5], *raw_progs[5];
 	int btf, err;
 	size_t i;
 
@@ -452,7 +459,8 @@ static int tracer_start(struct tracer *t, const struct boot_opts *o)
 	raw_progs[2] = t->skel->progs.vcpu_run_raw;
 	raw_progs[3] = t->skel->progs.exit_raw;
 	raw_progs[4] = t->skel->progs.guest_mark_raw;
-	for (i = 0; i < 5; i++) {
+	/* In the order of tracepoints[]. */
+	for (i = 0; i < ARRAY_SIZE(tracepoints); i++) {
 		bpf_program__set_autoload(btf_progs[i], t->btf_tp);
 		bpf_program__set_autoload(raw_progs[i], !t->btf_tp);
 	}
@@ -464,7 +472,7 @@ static int tracer_start(struct tracer *t, const struct boot_opts *o)
 			  "; --verbose shows libbpf's messages");
 		return MVM_EXIT_FAILURE;
 	}
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < ARRAY_SIZE(tracepoints); i++) {
 		err = attach_tracepoint(t, t->btf_tp ? btf_progs[i] :
 					raw_progs[i], tracepoints[i]);
 		if (err)

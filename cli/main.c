@@ -20,7 +20,7 @@ static int cmd_version(int argc, char **argv);
 static const struct cli_cmd commands[] = {
 	{ "run", "mvm run --kernel FILE ...   boot a Linux microVM ('mvm run --help' for options)", cmd_run },
 	{ "info", "mvm info [--device PATH]    show the backend and hardware features", cmd_info },
-	{ "trace", "mvm trace exits [--interval S] [--count N] [--vm ID]\n                              count VM exits by VM and reason, with BPF", cmd_trace },
+	{ "trace", "mvm trace exits|boot [options]\n                              VM exits by reason, or each boot's stages\n                              and their histograms, with BPF", cmd_trace },
 	{ "version", "mvm version                 show the version of mvm and its ABI", cmd_version },
 	{ "help", "mvm help                    show this list", cmd_help },
 };
