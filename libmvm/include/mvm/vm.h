@@ -66,6 +66,58 @@ struct mvm_vm_disk {
 	uint64_t reserved[2];
 };
 
+/* Most network interfaces of one VM (each takes an interrupt line). */
+#define MVM_VM_MAX_NETS		4
+
+/* Longest tap device name, NUL excluded (Linux's IFNAMSIZ - 1). */
+#define MVM_VM_IFNAME_MAX	15
+
+/*
+ * One network interface: a tap device on the host, virtio-net in the
+ * guest (Documentation/networking.rst).
+ * @tap:        the tap device's name: an existing persistent tap that no
+ *              process holds is used as it is (and left in place); a
+ *              name that does not exist is created for this VM and
+ *              removed with it. NULL or "" picks a free name
+ *              "mvm<pid>n<i>" (created and removed likewise). At most
+ *              MVM_VM_IFNAME_MAX characters, none of '/', ':' or
+ *              white space.
+ * @bridge:     an existing bridge to attach the tap to, or NULL.
+ * @host_addr:  an IPv4 or IPv6 address with prefix length
+ *              ("10.0.2.1/24") to put on the tap, or NULL.
+ * @mtu:        the tap's MTU and the one offered to the guest
+ *              (VIRTIO_NET_F_MTU), 68 .. 65535; 0 keeps the tap's (1500
+ *              for a new one).
+ * @flags:      MVM_VM_NET_*.
+ * @mac:        the guest's MAC address when MVM_VM_NET_MAC is set; it
+ *              must be unicast. Otherwise a locally administered address
+ *              derived from the host's machine-id and the tap's name:
+ *              the same name on the same host gets the same address.
+ * @rate_bytes: a token bucket per direction: at most this many bytes a
+ *              second from the guest and as many to it; 0 for no limit.
+ * @rate_packets: the same for packets (frames); 0 for no limit.
+ * @reserved:   must be zero.
+ *
+ * A token bucket holds a tenth of a second of its rate (at least one
+ * largest frame); a frame may take the bucket below zero, and the
+ * direction waits until it refills.
+ */
+struct mvm_vm_net {
+	const char *tap;
+	const char *bridge;
+	const char *host_addr;
+	uint32_t mtu;
+	uint32_t flags;
+	uint8_t mac[6];
+	uint8_t reserved0[2];
+	uint64_t rate_bytes;
+	uint64_t rate_packets;
+	uint64_t reserved[4];
+};
+
+/* struct mvm_vm_net.mac holds the address to use. */
+#define MVM_VM_NET_MAC		(1U << 0)
+
 /*
  * What to build. Fill it with mvm_vm_config_init() first: it sets @size
  * and the defaults, so code built against this header keeps working
@@ -103,6 +155,11 @@ struct mvm_vm_disk {
  *                  nor one of glibc's internal signals.
  * @rng:            offer a virtio-rng (fed from getrandom()); default
  *                  true.
+ * @nr_nets:        entries at @nets, 0 .. MVM_VM_MAX_NETS; disks,
+ *                  interfaces and the rng share 9 interrupt lines.
+ * @nets:           the network interfaces, in the order the guest sees
+ *                  them (eth0, eth1, ...). Creating their taps needs
+ *                  CAP_NET_ADMIN.
  */
 struct mvm_vm_config {
 	uint32_t size;
@@ -118,6 +175,8 @@ struct mvm_vm_config {
 	int console_in_fd;
 	int kick_signal;
 	bool rng;
+	uint32_t nr_nets;
+	const struct mvm_vm_net *nets;
 };
 
 /* Defaults of mvm_vm_config_init(). */

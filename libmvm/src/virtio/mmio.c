@@ -3,13 +3,15 @@
  * The virtio-mmio transport, version 2 (virtio 1.2, section 4.2): the
  * register block a driver finds at the device's base, status and
  * feature negotiation, queue setup, notifications and interrupts. The
- * device models behind it (blk.c, rng.c) only see requests
+ * device models behind it (blk.c, rng.c, net.c) only see requests
  * (virtio_dev.h); the queues themselves are in queue.c.
  *
  * Only the modern interface exists: VIRTIO_F_VERSION_1 is offered and a
  * driver that does not accept it never gets FEATURES_OK. Requests are
  * done synchronously in the notifying vCPU's thread, a bounded number
- * per notification.
+ * per notification, except for a model with its own thread (net.c),
+ * which is only woken by a notification and then works the queues
+ * itself through mvm_virtio_pop()/push()/signal().
  */
 #include <errno.h>
 #include <pthread.h>
@@ -87,6 +89,8 @@ struct mvm_virtio_dev {
 	uint32_t isr;
 	struct mvm_virtq vq[MVM_VIRTIO_MAX_QUEUES];
 
+	uint16_t signalled[MVM_VIRTIO_MAX_QUEUES]; /* used idx at the last
+						    * interrupt decision */
 	int irq_level;			/* the line's last level */
 	struct mvm_virtq_req req;	/* the request being done */
 
@@ -175,10 +179,14 @@ static void dev_reset(struct mvm_virtio_dev *d)
 	d->drv_features = 0;
 	d->drv_features_beyond = false;
 	d->queue_sel = 0;
-	for (i = 0; i < MVM_VIRTIO_MAX_QUEUES; i++)
+	for (i = 0; i < MVM_VIRTIO_MAX_QUEUES; i++) {
 		mvm_virtq_reset(&d->vq[i]);
+		d->signalled[i] = 0;
+	}
 	d->isr = 0;
 	irq_update(d);
+	if (d->ops->reset)
+		d->ops->reset(d, d->priv);
 }
 
 static bool can_process(const struct mvm_virtio_dev *d)
@@ -205,6 +213,10 @@ static void process_queue(struct mvm_virtio_dev *d, unsigned int qi)
 
 	if (!can_process(d) || !q->ready)
 		return;
+	if (d->ops->notify) {
+		d->ops->notify(d, d->priv, qi);
+		return;
+	}
 	old_used = q->used_idx;
 	for (budget = NOTIFY_BUDGET * q->num; ; budget--) {
 		if (!budget) {
@@ -286,8 +298,11 @@ static void write_status(struct mvm_virtio_dev *d, uint32_t v)
 		v &= ~MVM_VIRTIO_S_DRIVER_OK;
 	d->status = v | (d->status & MVM_VIRTIO_S_NEEDS_RESET);
 	/* Buffers made available before DRIVER_OK are done now. */
-	if (v & ~cur & MVM_VIRTIO_S_DRIVER_OK)
+	if (v & ~cur & MVM_VIRTIO_S_DRIVER_OK) {
+		if (d->ops->driver_ok)
+			d->ops->driver_ok(d, d->priv, d->drv_features);
 		process_all(d);
+	}
 }
 
 /* The selected queue, or NULL when the device has no such queue. */
@@ -314,6 +329,7 @@ static void write_queue_ready(struct mvm_virtio_dev *d, struct mvm_virtq *q,
 			       d->queue_sel);
 		return;
 	}
+	d->signalled[d->queue_sel] = 0;
 	if (mvm_virtq_enable(q, d->env.mem, d->drv_features &
 			     (1ULL << MVM_VIRTIO_F_EVENT_IDX),
 			     d->drv_features &
@@ -530,6 +546,62 @@ int mvm_virtio_notify(struct mvm_virtio_dev *d, uint32_t queue)
 	return 0;
 }
 
+void mvm_virtio_lock(struct mvm_virtio_dev *d)
+{
+	pthread_mutex_lock(&d->lock);
+}
+
+void mvm_virtio_unlock(struct mvm_virtio_dev *d)
+{
+	pthread_mutex_unlock(&d->lock);
+}
+
+int mvm_virtio_pop(struct mvm_virtio_dev *d, unsigned int queue,
+		   struct mvm_virtq_req *req)
+{
+	struct mvm_virtq *q;
+	const char *why = "?";
+	int ret;
+
+	if (queue >= d->ops->num_queues)
+		return -EINVAL;
+	q = &d->vq[queue];
+	if (!can_process(d) || !q->ready)
+		return -EAGAIN;
+	for (;;) {
+		ret = mvm_virtq_pop(q, d->env.mem, req, &why);
+		if (ret < 0) {
+			needs_reset(d, queue, why);
+			return -EPROTO;
+		}
+		if (ret > 0 || !mvm_virtq_rearm(q))
+			return ret;
+	}
+}
+
+void mvm_virtio_push(struct mvm_virtio_dev *d, unsigned int queue,
+		     uint16_t head, uint32_t len)
+{
+	if (queue < d->ops->num_queues && d->vq[queue].ready)
+		mvm_virtq_push(&d->vq[queue], head, len);
+}
+
+void mvm_virtio_signal(struct mvm_virtio_dev *d, unsigned int queue)
+{
+	struct mvm_virtq *q;
+	uint16_t old;
+
+	if (queue >= d->ops->num_queues || !d->vq[queue].ready)
+		return;
+	q = &d->vq[queue];
+	old = d->signalled[queue];
+	if (q->used_idx == old)
+		return;
+	d->signalled[queue] = q->used_idx;
+	if (mvm_virtq_need_interrupt(q, old))
+		raise_isr(d, MVM_VIRTIO_ISR_USED);
+}
+
 int mvm_virtio_dev_create(const struct mvm_virtio_env *env,
 			  const struct mvm_virtio_dev_ops *ops, void *priv,
 			  const void *config, size_t config_len,
@@ -538,7 +610,8 @@ int mvm_virtio_dev_create(const struct mvm_virtio_env *env,
 	struct mvm_virtio_dev *d;
 	int ret;
 
-	if (!env || !env->mem || !env->mem->base || !ops || !ops->handle ||
+	if (!env || !env->mem || !env->mem->base || !ops ||
+	    !ops->handle == !ops->notify ||
 	    !ops->name || !ops->num_queues ||
 	    ops->num_queues > MVM_VIRTIO_MAX_QUEUES ||
 	    config_len > MVM_VIRTIO_CONFIG_MAX || (config_len && !config) ||

@@ -79,6 +79,45 @@ struct mvm_virtio_blk_config {
 };
 
 /*
+ * A network interface backed by a tap device (or, for tests, any fd on
+ * which one read() returns one frame and one write() sends one: a
+ * SOCK_SEQPACKET socket). Each frame on @fd is preceded by the 12-byte
+ * virtio-net header (the tap has IFF_VNET_HDR and TUNSETVNETHDRSZ 12).
+ * @fd:           the device dups it and sets it non-blocking; the caller
+ *                keeps its own.
+ * @mac:          the guest's MAC address (VIRTIO_NET_F_MAC).
+ * @mtu:          offered with VIRTIO_NET_F_MTU when not 0.
+ * @rate_bytes, @rate_packets: token buckets per direction (0: none).
+ *
+ * Checksum and segmentation offloads towards the guest are offered only
+ * when the fd takes TUNSETOFFLOAD (a tap); towards the host they always
+ * are (a tap with a vnet header accepts them).
+ */
+struct mvm_virtio_net_config {
+	int fd;
+	uint8_t mac[6];
+	uint16_t mtu;
+	uint64_t rate_bytes;
+	uint64_t rate_packets;
+};
+
+/*
+ * mvm_virtio_net_create() - a virtio-net device with its own thread
+ * (started here, every signal blocked; it idles until the driver is
+ * ready).
+ * @notify_fd: receives an eventfd of the device's, valid until
+ *             mvm_virtio_destroy(): a write to it has the effect of a
+ *             QueueNotify of either queue, so the VMM can register it
+ *             as an ioeventfd on the QueueNotify register (datamatch 0
+ *             and 1). NULL when not wanted.
+ * Return: 0; -EINVAL; -ENOMEM; the errno of dup(), eventfd(),
+ * timerfd_create() or pthread_create().
+ */
+int mvm_virtio_net_create(const struct mvm_virtio_env *env,
+			  const struct mvm_virtio_net_config *cfg,
+			  struct mvm_virtio_dev **out, int *notify_fd);
+
+/*
  * mvm_virtio_blk_create() / mvm_virtio_rng_create() - a device at reset.
  * Return: 0; -EINVAL; -ENOMEM; -EBADF or another errno of fstat()/dup()
  * for a bad @cfg->fd.

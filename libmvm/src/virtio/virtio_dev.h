@@ -41,6 +41,7 @@
 
 /* Device IDs (section 5). */
 #define MVM_VIRTIO_ID_BLOCK		2
+#define MVM_VIRTIO_ID_NET		1
 #define MVM_VIRTIO_ID_RNG		4
 
 /* Most queues a device model may have. */
@@ -62,7 +63,19 @@
  *              with the device's mutex held, in the vCPU thread that
  *              notified; it may call mvm_virtio_log() but nothing else
  *              of the transport.
+ * @notify:     instead of @handle, for a model that runs its queues in
+ *              its own thread (virtio-net): the driver notified @queue,
+ *              or the device just became DRIVER_OK (once per queue).
+ *              Called with the device's mutex held; it should only wake
+ *              the model's thread, which then uses mvm_virtio_pop(),
+ *              mvm_virtio_push() and mvm_virtio_signal().
+ * @driver_ok:  optional: the driver set DRIVER_OK having accepted
+ *              @features. Mutex held.
+ * @reset:      optional: the driver reset the device (every queue is
+ *              gone). Mutex held.
  * @destroy:    free @priv (from mvm_virtio_destroy()); may be NULL.
+ *
+ * Exactly one of @handle and @notify is set.
  */
 struct mvm_virtio_dev_ops {
 	const char *name;
@@ -71,6 +84,11 @@ struct mvm_virtio_dev_ops {
 	uint64_t features;
 	uint32_t (*handle)(struct mvm_virtio_dev *d, void *priv,
 			   unsigned int queue, const struct mvm_virtq_req *req);
+	void (*notify)(struct mvm_virtio_dev *d, void *priv,
+		       unsigned int queue);
+	void (*driver_ok)(struct mvm_virtio_dev *d, void *priv,
+			  uint64_t features);
+	void (*reset)(struct mvm_virtio_dev *d, void *priv);
 	void (*destroy)(void *priv);
 };
 
@@ -93,6 +111,32 @@ int mvm_virtio_dev_create(const struct mvm_virtio_env *env,
 			  const struct mvm_virtio_dev_ops *ops, void *priv,
 			  const void *config, size_t config_len,
 			  struct mvm_virtio_dev **out);
+
+/*
+ * For models with @notify, from their own thread. Every call below but
+ * the lock itself needs the device's mutex held:
+ *
+ * mvm_virtio_lock() / mvm_virtio_unlock() - take and drop it.
+ *
+ * mvm_virtio_pop() - take the next chain off @queue into @req.
+ * Return: 1 with @req filled; 0 when the ring is empty (the driver was
+ * asked to notify at its next buffer); -EAGAIN when the device is not
+ * running (not DRIVER_OK, needing a reset, or the queue not ready);
+ * -EPROTO for a broken ring (the device now needs a reset).
+ *
+ * mvm_virtio_push() - return chain @head with @len bytes written.
+ *
+ * mvm_virtio_signal() - interrupt the driver if it asked for one for
+ * the chains pushed on @queue since the last call (call it once a
+ * batch of pushes is done).
+ */
+void mvm_virtio_lock(struct mvm_virtio_dev *d);
+void mvm_virtio_unlock(struct mvm_virtio_dev *d);
+int mvm_virtio_pop(struct mvm_virtio_dev *d, unsigned int queue,
+		   struct mvm_virtq_req *req);
+void mvm_virtio_push(struct mvm_virtio_dev *d, unsigned int queue,
+		     uint16_t head, uint32_t len);
+void mvm_virtio_signal(struct mvm_virtio_dev *d, unsigned int queue);
 
 /*
  * mvm_virtio_log() - report a device error (a guest's bad request, a

@@ -162,6 +162,30 @@ static int check_values(const struct mvm_vm_config *c,
 			return -EINVAL;
 		}
 	}
+	if (c->nr_nets > MVM_VM_MAX_NETS) {
+		mvm_log(lg, MVM_LOG_ERR, "%u network interfaces: at most %u",
+			c->nr_nets, MVM_VM_MAX_NETS);
+		return -EINVAL;
+	}
+	if (c->nr_nets && !c->nets) {
+		mvm_log(lg, MVM_LOG_ERR,
+			"%u network interfaces but no interface array",
+			c->nr_nets);
+		return -EINVAL;
+	}
+	if (c->nr_disks + c->nr_nets + (c->rng ? 1 : 0) > VM_MAX_VIRTIO) {
+		mvm_log(lg, MVM_LOG_ERR,
+			"%u disks, %u network interfaces%s: at most %u virtio devices in all",
+			c->nr_disks, c->nr_nets, c->rng ? " and the rng" : "",
+			VM_MAX_VIRTIO);
+		return -EINVAL;
+	}
+	for (i = 0; i < c->nr_nets; i++) {
+		int ret = vm_net_check(&c->nets[i], i, lg);
+
+		if (ret)
+			return ret;
+	}
 	if (!kick_signal_ok(c->kick_signal ? c->kick_signal : SIGUSR1)) {
 		mvm_log(lg, MVM_LOG_ERR,
 			"kick signal %d cannot interrupt vCPU threads: use 0 (SIGUSR1), another standard signal, or a real-time one",
@@ -216,7 +240,17 @@ int vm_plan_prepare(struct vm_plan *p, const struct mvm_vm_config *cfg,
 		return ret;
 	if (!p->cfg.kick_signal)
 		p->cfg.kick_signal = SIGUSR1;
-	p->nr_virtio = p->cfg.nr_disks + (p->cfg.rng ? 1 : 0);
+	p->nr_virtio = p->cfg.nr_disks + p->cfg.nr_nets +
+		       (p->cfg.rng ? 1 : 0);
+
+	/* Bridges must exist: found before anything is created. */
+	for (i = 0; i < p->cfg.nr_nets; i++) {
+		if (!p->cfg.nets[i].bridge)
+			continue;
+		ret = mvm_tap_check_bridge(p->cfg.nets[i].bridge, lg);
+		if (ret)
+			return ret;
+	}
 
 	ret = vm_plan_open_files(p, lg);
 	if (!ret)

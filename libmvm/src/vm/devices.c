@@ -8,7 +8,8 @@
  *   port 0x600-0x601  ACPI sleep control/status: S5 ends the VM as a
  *                     power-off
  *   0xd0000000 + i * 0x1000, GSI vm_virtio_gsi(i): virtio-mmio device i,
- *                     the disks in order, then the rng
+ *                     the disks in order, the network interfaces in
+ *                     order, then the rng
  *
  * Interrupt lines go to the in-kernel IOAPIC with MVM_IRQ_LINE; the MP
  * table describes those pins as ISA IRQs (edge-triggered), and every
@@ -193,7 +194,7 @@ fail:
 
 static int create_virtio(struct mvm_vm *vm, const struct vm_plan *p)
 {
-	unsigned int i;
+	unsigned int nd = p->cfg.nr_disks, nn = p->cfg.nr_nets, i;
 	int ret;
 
 	for (i = 0; i < p->nr_virtio; i++) {
@@ -212,7 +213,14 @@ static int create_virtio(struct mvm_vm *vm, const struct vm_plan *p)
 		};
 		const char *what;
 
-		if (i < p->cfg.nr_disks) {
+		if (i >= nd && i < nd + nn) {
+			/* Logs its own errors, naming the tap. */
+			ret = vm_net_create(vm, &p->cfg.nets[i - nd], i - nd,
+					    &env, r.base, &vm->virtio[i]);
+			if (ret)
+				return ret;
+			what = vm->taps[i - nd].name;
+		} else if (i < nd) {
 			struct mvm_virtio_blk_config bc = {
 				.fd = p->disks[i].fd,
 				.read_only = p->cfg.disks[i].flags &
@@ -259,6 +267,7 @@ void vm_devices_destroy(struct mvm_vm *vm)
 	for (i = 0; i < vm->nr_virtio; i++)
 		mvm_virtio_destroy(vm->virtio[i]);
 	vm->nr_virtio = 0;
+	vm_net_close_taps(vm);
 	mvm_rtc_destroy(vm->rtc);
 	mvm_i8042_destroy(vm->i8042);
 	mvm_serial_destroy(vm->serial);

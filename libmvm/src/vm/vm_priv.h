@@ -10,6 +10,7 @@
  *   boot.c     kernel, initrd, tables and vCPU 0's boot state
  *   cpuid_host.c  the host's CPUID leaves for the guest's table
  *   devices.c  UART, i8042, RTC, virtio devices on the buses
+ *   net.c      network interfaces: checks, taps, virtio-net
  *   bus.c      port and MMIO address decoding
  *   console.c  console output, input thread, panic detection
  *   vcpu.c     vCPU fds, run pages, threads
@@ -37,6 +38,7 @@
 #include "../internal.h"
 #include "../loader/loader.h"
 #include "../devices/pio.h"
+#include "../net/tap.h"
 #include "../virtio/virtio.h"
 
 /* ---- configuration (config.c, image.c) ------------------------------- */
@@ -111,6 +113,14 @@ struct vm_plan {
  */
 int vm_plan_prepare(struct vm_plan *p, const struct mvm_vm_config *cfg,
 		    const struct mvm_logger *lg);
+
+/*
+ * vm_net_check() - the values of interface @i (names, address, MTU,
+ * MAC, flags, reserved fields, rates); no system call.
+ * Return: 0 or -EINVAL (logged).
+ */
+int vm_net_check(const struct mvm_vm_net *n, unsigned int i,
+		 const struct mvm_logger *lg);
 
 /*
  * vm_plan_open_files() - open kernel, initrd and disks of @p->cfg, map
@@ -411,6 +421,8 @@ struct mvm_vm {
 	struct mvm_rtc *rtc;
 	unsigned int nr_virtio;
 	struct mvm_virtio_dev *virtio[VM_MAX_VIRTIO];
+	unsigned int nr_taps;
+	struct mvm_tap taps[MVM_VM_MAX_NETS];
 };
 
 /* vm_log() - log through the VM's callback; MVM_LOG_ERR lines become
@@ -450,6 +462,21 @@ uint64_t vm_now_ns(void);
  * @vm for vm_devices_destroy(). Context: VM creation.
  */
 int vm_devices_create(struct mvm_vm *vm, const struct vm_plan *p);
+
+/*
+ * vm_net_create() - interface @i of the VM: open its tap (@vm->taps,
+ * closed by vm_net_close_taps()), create its virtio-net on @env at MMIO
+ * @base, and route that window's queue kicks to the device's thread
+ * through ioeventfds. Return: 0 or a negative errno (logged with the
+ * fix). Context: VM creation.
+ */
+int vm_net_create(struct mvm_vm *vm, const struct mvm_vm_net *n,
+		  unsigned int i, const struct mvm_virtio_env *env,
+		  uint64_t base, struct mvm_virtio_dev **out);
+
+/* vm_net_close_taps() - close the taps (after their devices are gone):
+ * those mvm created disappear. */
+void vm_net_close_taps(struct mvm_vm *vm);
 
 /* vm_devices_destroy() - free every device; no vCPU thread may run. */
 void vm_devices_destroy(struct mvm_vm *vm);
