@@ -14,6 +14,8 @@
  * eventfd, so the main thread can wait for a signal, the end and the
  * timeout at once.
  */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -70,6 +72,23 @@ static const char run_help[] =
 "  --timeout SECONDS    stop the VM after this long\n"
 "  --stats              print the VM's statistics on stderr at the end,\n"
 "                       one 'key: value' a line\n"
+"  --net SPEC           a network interface (eth0, eth1, ... in order) on a\n"
+"                       tap device of the host; at most 4. SPEC is\n"
+"                       KEY=VALUE pairs joined by commas:\n"
+"                         tap=NAME|auto  the tap: NAME if it exists, else\n"
+"                                        created for the VM and removed\n"
+"                                        with it; auto (the default) is a\n"
+"                                        new one named mvm<pid>n<i>\n"
+"                         bridge=BR      add the tap to this bridge\n"
+"                         addr=CIDR      the host's address on the tap,\n"
+"                                        e.g. 10.0.2.1/24 or fd00::1/64\n"
+"                         mac=MAC        the guest's, e.g. 02:00:00:00:00:01\n"
+"                         mtu=N          68 to 65535\n"
+"                         rate=BANDWIDTH a limit each way in bits a second,\n"
+"                                        e.g. 100mbit (bit, kbit, mbit, gbit)\n"
+"                         pps=N          a limit each way in packets a\n"
+"                                        second, e.g. 20k (k, m)\n"
+"                       creating a tap needs CAP_NET_ADMIN\n"
 "  --no-rng             no virtio-rng device\n"
 "  --device PATH        the mvm device, default /dev/mvm\n"
 "  --help               this text\n"
@@ -77,7 +96,7 @@ static const char run_help[] =
 "Exit status:\n"
 "  0    the guest powered off or rebooted\n"
 "  1    setup failed (e.g. /dev/mvm missing: 'modprobe mvm')\n"
-"  2    bad usage or bad input (option, size, kernel, initrd, disk)\n"
+"  2    bad usage or bad input (option, size, kernel, initrd, disk, --net)\n"
 "  10   the guest kernel panicked\n"
 "  11   a vCPU triple-faulted\n"
 "  12   mvm hit an internal error\n"
@@ -96,6 +115,9 @@ struct run_opts {
 	struct mvm_vm_disk disks[MVM_VM_MAX_DISKS];
 	char *disk_paths[MVM_VM_MAX_DISKS];
 	unsigned int nr_disks;
+	struct mvm_vm_net nets[MVM_VM_MAX_NETS];
+	char *net_specs[MVM_VM_MAX_NETS];	/* the nets' strings point here */
+	unsigned int nr_nets;
 	enum console_kind console;
 	const char *console_path;
 	double timeout;		/* seconds; 0 for none */
@@ -208,10 +230,406 @@ static int parse_console(struct run_opts *o, const char *arg)
 	return 0;
 }
 
+/* ---- --net ------------------------------------------------------------- */
+
+/* The keys of --net SPEC, each with an example for messages. */
+enum net_key { NET_TAP, NET_BRIDGE, NET_ADDR, NET_MAC, NET_MTU, NET_RATE,
+	       NET_PPS, NET_NR_KEYS };
+
+static const struct {
+	const char *name;
+	const char *example;
+} net_keys[NET_NR_KEYS] = {
+	[NET_TAP] = { "tap", "tap=tap0 or tap=auto" },
+	[NET_BRIDGE] = { "bridge", "bridge=br0" },
+	[NET_ADDR] = { "addr", "addr=10.0.2.1/24 or addr=fd00::1/64" },
+	[NET_MAC] = { "mac", "mac=02:00:00:00:00:01" },
+	[NET_MTU] = { "mtu", "mtu=1500" },
+	[NET_RATE] = { "rate", "rate=100mbit" },
+	[NET_PPS] = { "pps", "pps=20k" },
+};
+
+/* Units of rate=, bits per second as tc(8) writes them (1000-based). */
+static const struct {
+	const char *unit;
+	uint64_t bits;
+} rate_units[] = {
+	{ "bit", 1 },
+	{ "kbit", 1000 },
+	{ "mbit", 1000000 },
+	{ "gbit", 1000000000 },
+};
+
+/* The decimal digits at the start of @s into @v, @end past them: -EINVAL
+ * when there are none, -ERANGE when they do not fit in 64 bits. */
+static int parse_digits(const char *s, uint64_t *v, const char **end)
+{
+	uint64_t n = 0;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*s); s++) {
+		unsigned int d = (unsigned int)(*s - '0');
+
+		if (n > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		n = n * 10 + d;
+	}
+	*v = n;
+	*end = s;
+	return 0;
+}
+
+/*
+ * tap= and bridge=: a name Linux accepts for a network device (its
+ * dev_valid_name()): at most MVM_VM_IFNAME_MAX characters, none of '/',
+ * ':' or white space, not "." or "..". The kernel's isspace() also
+ * counts byte 0xa0, so that is refused too.
+ */
+static int check_ifname(enum net_key k, const char *name)
+{
+	const char *key = net_keys[k].name;
+	const char *fix = k == NET_TAP ?
+		"give another name, or tap=auto for mvm to pick one" :
+		"'ip link show type bridge' lists the bridges";
+	size_t len = strlen(name);
+	const char *p;
+
+	if (len > MVM_VM_IFNAME_MAX) {
+		cli_error("--net %s=%s: the name is %zu characters; Linux allows at most %d: %s",
+			  key, name, len, MVM_VM_IFNAME_MAX, fix);
+		return -EINVAL;
+	}
+	if (!strcmp(name, ".") || !strcmp(name, "..")) {
+		cli_error("--net %s=%s: '%s' cannot be the name of a network device: %s",
+			  key, name, name, fix);
+		return -EINVAL;
+	}
+	for (p = name; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '/' || c == ':') {
+			cli_error("--net %s=%s: a network device's name cannot contain '%c': %s",
+				  key, name, c, fix);
+			return -EINVAL;
+		}
+		if (isspace(c) || c == 0xa0) {
+			cli_error("--net %s=%s: a network device's name cannot contain white space: %s",
+				  key, name, fix);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* mac=: six pairs of hex digits joined by ':', a unicast address. */
+static int parse_mac(const char *val, uint8_t mac[6])
+{
+	const char *s = val;
+	unsigned int i, ones = 0, zeros = 0;
+
+	for (i = 0; i < 6; i++, s += 3) {
+		int hi = hex_digit(s[0]);
+		int lo = hi < 0 ? -1 : hex_digit(s[1]);
+
+		if (lo < 0 || s[2] != (i < 5 ? ':' : '\0')) {
+			cli_error("--net mac=%s: not a MAC address; give six pairs of hex digits joined by ':', e.g. mac=02:00:00:00:00:01",
+				  val);
+			return -EINVAL;
+		}
+		mac[i] = (uint8_t)(hi << 4 | lo);
+		ones += mac[i] == 0xff;
+		zeros += mac[i] == 0;
+	}
+	if (ones == 6) {
+		cli_error("--net mac=%s: that is the broadcast address; give a unicast one, e.g. mac=02:00:00:00:00:01",
+			  val);
+		return -EINVAL;
+	}
+	if (mac[0] & 1) {
+		cli_error("--net mac=%s: a multicast address (the first byte is odd); give a unicast one, with the first byte even, e.g. mac=02:00:00:00:00:01",
+			  val);
+		return -EINVAL;
+	}
+	if (zeros == 6) {
+		cli_error("--net mac=%s: the all-zero address is not valid; give another, e.g. mac=02:00:00:00:00:01",
+			  val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* mtu=: 68 (IPv4's least) to 65535 (a tap's most). */
+static int parse_mtu(const char *val, uint32_t *mtu)
+{
+	const char *end;
+	uint64_t v;
+
+	if (parse_digits(val, &v, &end) || *end || v < 68 || v > 65535) {
+		cli_error("--net mtu=%s: give a number from 68 to 65535, e.g. mtu=1500",
+			  val);
+		return -EINVAL;
+	}
+	*mtu = (uint32_t)v;
+	return 0;
+}
+
+/* rate=: bits per second with a unit of rate_units, into bytes. */
+static int parse_rate(const char *val, uint64_t *bytes)
+{
+	const char *unit;
+	size_t i, len;
+	uint64_t v;
+	int ret;
+
+	ret = parse_digits(val, &v, &unit);
+	if (ret == -ERANGE)
+		goto too_large;
+	if (ret) {
+		cli_error("--net rate=%s: give a whole number of bits per second and its unit, e.g. rate=100mbit, rate=512kbit or rate=1gbit",
+			  val);
+		return -EINVAL;
+	}
+	if (!*unit) {
+		cli_error("--net rate=%s: the unit is missing; give e.g. rate=%smbit or rate=%skbit (bit, kbit, mbit, gbit: bits per second, 1000-based)",
+			  val, val, val);
+		return -EINVAL;
+	}
+	if (*unit == '.') {
+		cli_error("--net rate=%s: give a whole number with a smaller unit, e.g. rate=1500kbit and not rate=1.5mbit",
+			  val);
+		return -EINVAL;
+	}
+	for (i = 0; i < sizeof(rate_units) / sizeof(rate_units[0]); i++)
+		if (!strcasecmp(unit, rate_units[i].unit))
+			break;
+	if (i == sizeof(rate_units) / sizeof(rate_units[0])) {
+		/* tc's "bps" units are bytes: say so, with the same in bits. */
+		char prefix[2] = { (char)tolower((unsigned char)unit[0]), '\0' };
+
+		len = strlen(unit);
+		if (len == 3)
+			prefix[0] = '\0';
+		if (len >= 3 && len <= 4 && !strcasecmp(unit + len - 3, "bps") &&
+		    (!prefix[0] || strchr("kmg", prefix[0])) &&
+		    v <= UINT64_MAX / 8) {
+			cli_error("--net rate=%s: '%s' is bytes per second to tc, and mvm takes bits: give rate=%" PRIu64 "%sbit for the same rate",
+				  val, unit, v * 8, prefix);
+			return -EINVAL;
+		}
+		cli_error("--net rate=%s: unknown unit '%s'; give bit, kbit, mbit or gbit (bits per second, 1000-based), e.g. rate=100mbit or rate=512kbit",
+			  val, unit);
+		return -EINVAL;
+	}
+	if (v > UINT64_MAX / rate_units[i].bits)
+		goto too_large;
+	v *= rate_units[i].bits;
+	if (v < 8) {
+		cli_error("--net rate=%s: the least is 8bit, a byte a second; leave rate= out for no limit",
+			  val);
+		return -EINVAL;
+	}
+	*bytes = v / 8;
+	return 0;
+too_large:
+	cli_error("--net rate=%s: too large; give e.g. rate=10gbit, or leave rate= out for no limit",
+		  val);
+	return -EINVAL;
+}
+
+/* pps=: packets per second, with an optional k or m (1000-based). */
+static int parse_pps(const char *val, uint64_t *pps)
+{
+	uint64_t v, mult = 1;
+	const char *end;
+
+	if (parse_digits(val, &v, &end))
+		goto bad;
+	if (*end == 'k' || *end == 'K')
+		mult = 1000;
+	else if (*end == 'm' || *end == 'M')
+		mult = 1000000;
+	if ((mult > 1 && end[1]) || (mult == 1 && *end) ||
+	    v > UINT64_MAX / mult)
+		goto bad;
+	if (!v) {
+		cli_error("--net pps=%s: the least is 1; leave pps= out for no limit",
+			  val);
+		return -EINVAL;
+	}
+	*pps = v * mult;
+	return 0;
+bad:
+	cli_error("--net pps=%s: give a whole number of packets per second, optionally with k or m (1000-based), e.g. pps=20k",
+		  val);
+	return -EINVAL;
+}
+
+/* addr=: an IPv4 or IPv6 address and its prefix length. */
+static int check_addr(const char *val)
+{
+	const char *slash = strchr(val, '/'), *end;
+	unsigned char bin[sizeof(struct in6_addr)];
+	char ip[INET6_ADDRSTRLEN];
+	size_t len = slash ? (size_t)(slash - val) : strlen(val);
+	unsigned int max;
+	uint64_t prefix;
+
+	if (len < sizeof(ip)) {
+		memcpy(ip, val, len);
+		ip[len] = '\0';
+	}
+	if (len < sizeof(ip) && inet_pton(AF_INET, ip, bin) == 1) {
+		max = 32;
+	} else if (len < sizeof(ip) && inet_pton(AF_INET6, ip, bin) == 1) {
+		max = 128;
+	} else {
+		cli_error("--net addr=%s: not an IPv4 or IPv6 address with a prefix length; give e.g. addr=10.0.2.1/24 or addr=fd00::1/64",
+			  val);
+		return -EINVAL;
+	}
+	if (!slash) {
+		cli_error("--net addr=%s: the prefix length is missing; give e.g. addr=%s/%s",
+			  val, val, max == 32 ? "24" : "64");
+		return -EINVAL;
+	}
+	if (parse_digits(slash + 1, &prefix, &end) || *end || prefix > max) {
+		cli_error("--net addr=%s: the prefix length of an IPv%d address is a number from 0 to %u, e.g. addr=%s/%s",
+			  val, max == 32 ? 4 : 6, max, ip, max == 32 ? "24" : "64");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_net_value(struct mvm_vm_net *n, enum net_key k, char *val)
+{
+	switch (k) {
+	case NET_TAP:
+		if (!strcmp(val, "auto")) {
+			n->tap = NULL;
+			return 0;
+		}
+		n->tap = val;
+		return check_ifname(k, val);
+	case NET_BRIDGE:
+		n->bridge = val;
+		return check_ifname(k, val);
+	case NET_ADDR:
+		n->host_addr = val;
+		return check_addr(val);
+	case NET_MAC:
+		n->flags |= MVM_VM_NET_MAC;
+		return parse_mac(val, n->mac);
+	case NET_MTU:
+		return parse_mtu(val, &n->mtu);
+	case NET_RATE:
+		return parse_rate(val, &n->rate_bytes);
+	case NET_PPS:
+		return parse_pps(val, &n->rate_packets);
+	case NET_NR_KEYS:
+		break;
+	}
+	return -EINVAL;
+}
+
+/*
+ * --net SPEC: KEY=VALUE items joined by commas, into the next entry of
+ * o->nets. Its strings point into a copy of SPEC kept in o->net_specs.
+ */
+static int parse_net(struct run_opts *o, const char *arg)
+{
+	struct mvm_vm_net *n;
+	unsigned int seen = 0, i;
+	char *spec, *rest, *item;
+
+	if (o->nr_nets >= MVM_VM_MAX_NETS) {
+		cli_error("--net %s: at most %d network interfaces; give --net %d times at most",
+			  arg, MVM_VM_MAX_NETS, MVM_VM_MAX_NETS);
+		return -EINVAL;
+	}
+	if (!arg[0]) {
+		cli_error("--net needs KEY=VALUE pairs; give e.g. --net tap=auto");
+		return -EINVAL;
+	}
+	spec = strdup(arg);
+	if (!spec)
+		return -ENOMEM;
+	n = &o->nets[o->nr_nets];
+	memset(n, 0, sizeof(*n));
+	rest = spec;
+	while ((item = strsep(&rest, ","))) {
+		char *val = strchr(item, '=');
+
+		if (!item[0]) {
+			cli_error("--net %s: an empty item; give KEY=VALUE pairs joined by single commas",
+				  arg);
+			goto fail;
+		}
+		if (!val) {
+			cli_error("--net %s: '%s' is not KEY=VALUE; give e.g. --net tap=tap0,mtu=9000",
+				  arg, item);
+			goto fail;
+		}
+		*val++ = '\0';
+		for (i = 0; i < NET_NR_KEYS; i++)
+			if (!strcmp(item, net_keys[i].name))
+				break;
+		if (i == NET_NR_KEYS) {
+			cli_error("--net %s: unknown key '%s'; the keys are tap, bridge, addr, mac, mtu, rate and pps",
+				  arg, item);
+			goto fail;
+		}
+		if (seen & (1U << i)) {
+			cli_error("--net %s: %s= is given twice; give each key once",
+				  arg, item);
+			goto fail;
+		}
+		seen |= 1U << i;
+		if (!val[0]) {
+			cli_error("--net %s=: the value is empty; give e.g. %s",
+				  item, net_keys[i].example);
+			goto fail;
+		}
+		if (parse_net_value(n, (enum net_key)i, val))
+			goto fail;
+	}
+	/* A bridge port's own addresses receive nothing: the bridge takes
+	 * its frames. */
+	if (n->bridge && n->host_addr) {
+		cli_error("--net %s: an address on a tap in a bridge receives nothing; put it on the bridge instead (ip addr add %s dev %s) and leave out addr=",
+			  arg, n->host_addr, n->bridge);
+		goto fail;
+	}
+	for (i = 0; n->tap && i < o->nr_nets; i++) {
+		if (o->nets[i].tap && !strcmp(o->nets[i].tap, n->tap)) {
+			cli_error("--net %s: an earlier --net has tap=%s; each interface needs a tap of its own",
+				  arg, n->tap);
+			goto fail;
+		}
+	}
+	o->net_specs[o->nr_nets++] = spec;
+	return 0;
+fail:
+	free(spec);
+	return -EINVAL;
+}
+
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_DISK, O_CMDLINE, O_MEM, O_VCPUS,
-	       O_CONSOLE, O_TIMEOUT, O_STATS, O_NO_RNG, O_DEVICE, O_HELP };
+	       O_CONSOLE, O_TIMEOUT, O_STATS, O_NO_RNG, O_DEVICE, O_NET,
+	       O_HELP };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
@@ -224,6 +642,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "stats", no_argument, NULL, O_STATS },
 		{ "no-rng", no_argument, NULL, O_NO_RNG },
 		{ "device", required_argument, NULL, O_DEVICE },
+		{ "net", required_argument, NULL, O_NET },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -297,6 +716,10 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case O_DEVICE:
 			o->device = optarg;
+			break;
+		case O_NET:
+			if (parse_net(o, optarg))
+				return -EINVAL;
 			break;
 		case 'h':
 		case O_HELP:
@@ -647,9 +1070,17 @@ static int run_vm(const struct run_opts *o, struct mvm_vm_config *cfg,
 	mvm_sys_close(sys);
 	if (ret) {
 		console_close(st, o, true);
-		/* What the checks could not see in an image is still input. */
-		return ret == -ENOEXEC || ret == -ENOSPC || ret == -E2BIG ?
-		       MVM_EXIT_USAGE : MVM_EXIT_FAILURE;
+		/* What the checks could not see in an image, or of a tap
+		 * (held by another process, a name of another kind of
+		 * device, an address already there), is still input. */
+		switch (ret) {
+		case -ENOEXEC: case -ENOSPC: case -E2BIG:
+		case -ENODEV: case -EBUSY: case -EEXIST: case -ENOTSUP:
+		case -EADDRINUSE:
+			return MVM_EXIT_USAGE;
+		default:
+			return MVM_EXIT_FAILURE;
+		}
 	}
 	if (o->console == CONSOLE_FILE && ftruncate(st->out_fd, 0))
 		cli_error("--console file:%s: %s", o->console_path,
@@ -754,6 +1185,8 @@ int cmd_run(int argc, char **argv)
 	cfg.disks = o.disks;
 	cfg.nr_disks = o.nr_disks;
 	cfg.rng = o.rng;
+	cfg.nets = o.nets;
+	cfg.nr_nets = o.nr_nets;
 	ret = mvm_vm_config_check(&cfg, cli_log, NULL);
 	if (ret) {
 		status = ret == -ENOMEM ? MVM_EXIT_FAILURE : MVM_EXIT_USAGE;
@@ -767,5 +1200,7 @@ int cmd_run(int argc, char **argv)
 out:
 	for (i = 0; i < o.nr_disks; i++)
 		free(o.disk_paths[i]);
+	for (i = 0; i < o.nr_nets; i++)
+		free(o.net_specs[i]);
 	return status;
 }

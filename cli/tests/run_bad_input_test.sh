@@ -28,11 +28,11 @@ n=0
 failed=0
 
 echo "TAP version 13"
-echo "1..19"
+echo "1..28"
 
 if [ ! -x "$MVM" ]; then
 	echo "# $MVM is missing: build the CLI first (make cli)"
-	for i in $(seq 1 19); do echo "not ok $i cli_binary_missing"; done
+	for i in $(seq 1 28); do echo "not ok $i cli_binary_missing"; done
 	exit 1
 fi
 
@@ -128,6 +128,26 @@ check bad_disk_option 2 "the only one is ',ro'" --kernel "$K" \
 check bad_console 2 "give stdio, pty or file:PATH" --kernel "$K" \
 	--console bogus
 
+# --net: each SPEC is checked before the library sees it.
+check net_tap_name_too_long 2 \
+	"the name is 21 characters; Linux allows at most 15" --kernel "$K" \
+	--net tap=averyveryverylongname
+check net_bad_mac 2 "give six pairs of hex digits joined by ':'" \
+	--kernel "$K" --net tap=auto,mac=02:00:00:00:00
+check net_multicast_mac 2 "a multicast address" --kernel "$K" \
+	--net mac=01:00:5e:00:00:01
+check net_unknown_key 2 "unknown key 'speed'; the keys are" --kernel "$K" \
+	--net tap=auto,speed=100mbit
+check net_bad_rate_unit 2 "give bit, kbit, mbit or gbit" --kernel "$K" \
+	--net rate=100mb
+check net_mtu_out_of_range 2 "give a number from 68 to 65535" \
+	--kernel "$K" --net mtu=65536
+check net_bad_addr 2 "not an IPv4 or IPv6 address" --kernel "$K" \
+	--net addr=10.0.2.256/24
+check net_five_interfaces 2 "at most 4 network interfaces" --kernel "$K" \
+	--net tap=auto --net tap=auto --net tap=auto --net tap=auto \
+	--net tap=auto
+
 # A disk that cannot be opened read-write. Root opens a 0444 file
 # read-write anyway, so as root: a file on a read-only tmpfs in a
 # private mount namespace, else an immutable file; as a user: 0444.
@@ -174,6 +194,10 @@ rodisk_case read_only_disk_ro 1 "modprobe mvm" ",ro"
 
 check valid_input_needs_device 1 "modprobe mvm" --kernel "$K" --mem 64M \
 	--disk "$work/disk.img" --device /nonexistent/mvm
+# Valid --net input gets as far as the device too (taps come with the VM).
+check valid_net_needs_device 1 "modprobe mvm" --kernel "$K" --mem 64M \
+	--net tap=auto,addr=10.0.2.1/24,mac=02:00:00:00:00:01,mtu=1500 \
+	--net tap=mvmtest0,rate=100mbit,pps=20k --device /nonexistent/mvm
 
 n=$((n + 1))
 echo "#  RUN           help ..."
@@ -181,7 +205,7 @@ out=$("$MVM" run --help 2>&1)
 st=$?
 why=""
 [ "$st" -eq 0 ] || why="exit status $st"
-for s in "Exit status" "130" "--console stdio|file:PATH|pty"; do
+for s in "Exit status" "130" "--console stdio|file:PATH|pty" "--net SPEC"; do
 	[ -z "$why" ] && ! printf '%s' "$out" | grep -qF -- "$s" &&
 		why="--help lacks '$s'"
 done
