@@ -9,12 +9,12 @@
 #        running inside it
 # KDIR   the unpacked kernel package (selftests/testhost/kernel.sh)
 # REL    its release (scripts/kver.sh)
-# TOOLS  a directory with mvm-mark, mvm-pattern, ttydrain (static) and
-#        mvm_vmmio.ko built for REL
+# TOOLS  a directory with mvm-mark, mvm-pattern, mvm-net, ttydrain
+#        (static) and mvm_vmmio.ko built for REL
 #
-# Holds static busybox, ./init, the tools and the modules virtio-blk over
-# virtio-mmio needs, with what they depend on, in load order
-# (lib/modules/order). Modules the kernel has built in are left out;
+# Holds static busybox, ./init, the tools and the modules virtio-blk and
+# virtio-net over virtio-mmio need, with what they depend on (virtio_net
+# needs net_failover and failover), in load order (lib/modules/order). Modules the kernel has built in are left out;
 # compressed ones (.ko.xz, .ko.zst in 6.12) are stored decompressed,
 # because busybox's insmod reads only plain ones.
 set -eu
@@ -42,7 +42,7 @@ mkdir -p "$root/bin" "$root/lib/modules" "$root/dev" "$root/proc" \
 cp "$busybox" "$root/bin/busybox"
 cp "$here/init" "$root/init"
 chmod 0755 "$root/init"
-for t in mvm-mark mvm-pattern ttydrain; do
+for t in mvm-mark mvm-pattern mvm-net ttydrain; do
 	cp "$tools/$t" "$root/bin/$t"
 done
 cp "$tools/mvm_vmmio.ko" "$root/lib/modules/mvm_vmmio.ko"
@@ -81,7 +81,7 @@ add_module() {
 find "$mods/kernel" -name '*.ko*' |
 	sed 's|^.*/\([^/]*\)\.ko[^/]*$|\1 &|' |
 	awk '{ n = $1; gsub(/-/, "_", n); print n, $2 }' > "$index"
-for m in virtio virtio_ring virtio_mmio virtio_blk; do
+for m in virtio virtio_ring virtio_mmio virtio_blk virtio_net; do
 	add_module "$m"
 done
 

@@ -13,6 +13,13 @@
 # modules are added (uncompressed) under /lib/kvm for the side-by-side
 # benchmark against KVM.
 #
+# The network selftests' host-side modules, tun, bridge (with stp and
+# llc) and veth, always go under /lib/net-modules, uncompressed, with
+# "order", the names in load order (dependencies first); ./init loads
+# them. They come from the test-host kernel of MODULE's release (its
+# vermagic), as selftests/testhost/kernel.sh unpacks it, unless
+# MVM_NET_MODULES names that kernel's /lib/modules/REL directory.
+#
 # With MVM_GUEST_DIR=DIR, DIR's files (the guest payload that
 # selftests/guest builds: kernel, initramfs, disk image, tiny guests) go
 # to /guest, for boot_test and boot_bench.
@@ -79,6 +86,64 @@ if [ "${MVM_QEMU:-0}" = 1 ]; then
 		cp -L "/usr/share/qemu/$f" "$root/usr/share/qemu/$f"
 	done
 fi
+
+# The network modules, from the kernel MODULE was built for.
+rel=$(/sbin/modinfo -F vermagic "$module" | cut -d' ' -f1)
+if [ -z "$rel" ]; then
+	echo "mkinitramfs.sh: $module has no vermagic: not a kernel module?" >&2
+	exit 1
+fi
+mods=${MVM_NET_MODULES:-}
+if [ -z "$mods" ]; then
+	# 6.1.0-57-cloud-amd64 is series 6.1, 6.12.117+deb12-cloud-amd64 6.12.
+	kdir=$("$here/kernel.sh" "$(echo "$rel" | cut -d. -f1,2)")
+	mods="$kdir/lib/modules/$rel"
+fi
+if [ ! -d "$mods/kernel" ]; then
+	echo "mkinitramfs.sh: no modules of $module's kernel $rel in $mods" >&2
+	exit 1
+fi
+netmods="$root/lib/net-modules"
+mkdir -p "$netmods"
+: > "$netmods/order"
+# "name path" of every module file, to look names up in ('_' for '-').
+find "$mods/kernel" -name '*.ko*' |
+	sed 's|^.*/\([^/]*\)\.ko[^/]*$|\1 &|' |
+	awk '{ n = $1; gsub(/-/, "_", n); print n, $2 }' > "$root/net-index"
+
+# add_net_module NAME: NAME's dependencies (modinfo's "depends"), then
+# NAME, unless built into the kernel or already added.
+add_net_module() {
+	local name f plain d
+
+	name=$(echo "$1" | tr '-' '_')
+	grep -qx "$name" "$netmods/order" && return 0
+	if sed 's|.*/||; s|\.ko.*||; s|-|_|g' "$mods/modules.builtin" |
+		grep -qx "$name"; then
+		return 0
+	fi
+	f=$(awk -v n="$name" '$1 == n { print $2; exit }' "$root/net-index")
+	if [ -z "$f" ]; then
+		echo "mkinitramfs.sh: module $name not found in $mods" >&2
+		exit 1
+	fi
+	plain="$netmods/$name.ko"
+	case "$f" in
+	*.ko)		cp "$f" "$plain" ;;
+	*.ko.xz)	xz -dc "$f" > "$plain" ;;
+	*.ko.zst)	zstd -dcq "$f" > "$plain" ;;
+	*.ko.gz)	gzip -dc "$f" > "$plain" ;;
+	*)		echo "mkinitramfs.sh: cannot read $f" >&2; exit 1 ;;
+	esac
+	for d in $(/sbin/modinfo -F depends "$plain" | tr ',' ' '); do
+		add_net_module "$d"
+	done
+	echo "$name" >> "$netmods/order"
+}
+for m in tun bridge veth; do
+	add_net_module "$m"
+done
+rm -f "$root/net-index"
 
 if [ -n "${MVM_KVM_MODULES:-}" ]; then
 	mkdir -p "$root/lib/kvm"
