@@ -83,7 +83,7 @@ static const char run_help[] =
 "                         addr=CIDR      the host's address on the tap,\n"
 "                                        e.g. 10.0.2.1/24 or fd00::1/64\n"
 "                         mac=MAC        the guest's, e.g. 02:00:00:00:00:01\n"
-"                         mtu=N          68 to 65535\n"
+"                         mtu=N          68 to 65521\n"
 "                         rate=BANDWIDTH a limit each way in bits a second,\n"
 "                                        e.g. 100mbit (bit, kbit, mbit, gbit)\n"
 "                         pps=N          a limit each way in packets a\n"
@@ -370,14 +370,15 @@ static int parse_mac(const char *val, uint8_t mac[6])
 	return 0;
 }
 
-/* mtu=: 68 (IPv4's least) to 65535 (a tap's most). */
+/* mtu=: 68 (IPv4's least) to 65521 (a tap's most: 65535 less the
+ * Ethernet header). */
 static int parse_mtu(const char *val, uint32_t *mtu)
 {
 	const char *end;
 	uint64_t v;
 
-	if (parse_digits(val, &v, &end) || *end || v < 68 || v > 65535) {
-		cli_error("--net mtu=%s: give a number from 68 to 65535, e.g. mtu=1500",
+	if (parse_digits(val, &v, &end) || *end || v < 68 || v > 65521) {
+		cli_error("--net mtu=%s: give a number from 68 to 65521, e.g. mtu=1500",
 			  val);
 		return -EINVAL;
 	}

@@ -140,7 +140,7 @@ check net_unknown_key 2 "unknown key 'speed'; the keys are" --kernel "$K" \
 	--net tap=auto,speed=100mbit
 check net_bad_rate_unit 2 "give bit, kbit, mbit or gbit" --kernel "$K" \
 	--net rate=100mb
-check net_mtu_out_of_range 2 "give a number from 68 to 65535" \
+check net_mtu_out_of_range 2 "give a number from 68 to 65521" \
 	--kernel "$K" --net mtu=65536
 check net_bad_addr 2 "not an IPv4 or IPv6 address" --kernel "$K" \
 	--net addr=10.0.2.256/24

@@ -86,7 +86,7 @@ struct mvm_vm_disk {
  * @host_addr:  an IPv4 or IPv6 address with prefix length
  *              ("10.0.2.1/24") to put on the tap, or NULL.
  * @mtu:        the tap's MTU and the one offered to the guest
- *              (VIRTIO_NET_F_MTU), 68 .. 65535; 0 keeps the tap's (1500
+ *              (VIRTIO_NET_F_MTU), 68 .. 65521; 0 keeps the tap's (1500
  *              for a new one).
  * @flags:      MVM_VM_NET_*.
  * @mac:        the guest's MAC address when MVM_VM_NET_MAC is set; it

@@ -291,7 +291,7 @@ static int tap_attach(struct nl_sock *sk, const struct mvm_tap_config *cfg,
 		fd = tun_attach(t->name);
 		if (fd < 0)
 			log_attach_error(t->name, !t->created, fd, lg);
-		return fd;
+		return fd == -EINVAL ? -ENOTSUP : fd;
 	}
 
 	for (k = 0; k < AUTO_TRIES; k++) {
@@ -472,14 +472,14 @@ static long mvm_name_pid(const char *name)
 	return 0;
 }
 
-/* The tun flags sysfs shows for @name, or -1. */
-static long tun_flags(const char *name)
+/* The number in /sys/class/net/@name/@attr (base 0), or -1. */
+static long sysfs_net_attr(const char *name, const char *attr)
 {
-	char path[64], buf[32];
+	char path[80], buf[32];
 	ssize_t r;
 	int fd;
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", name);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", name, attr);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -488,7 +488,22 @@ static long tun_flags(const char *name)
 	if (r <= 0)
 		return -1;
 	buf[r] = 0;
-	return strtol(buf, NULL, 16);
+	return strtol(buf, NULL, 0);
+}
+
+/*
+ * The tun flags of @link, from sysfs, or -1. Sysfs shows the network
+ * namespace of whoever mounted it, which need not be ours (after
+ * unshare -n without a new sysfs): an entry whose ifindex is not the
+ * link's is another namespace's device, and -1.
+ */
+static long tun_flags(struct rtnl_link *link)
+{
+	const char *name = rtnl_link_get_name(link);
+
+	if (sysfs_net_attr(name, "ifindex") != rtnl_link_get_ifindex(link))
+		return -1;
+	return sysfs_net_attr(name, "tun_flags");
 }
 
 int mvm_tap_reap(const struct mvm_logger *lg)
@@ -519,7 +534,7 @@ int mvm_tap_reap(const struct mvm_logger *lg)
 		pid = mvm_name_pid(name);
 		if (!pid)
 			continue;
-		flags = tun_flags(name);
+		flags = tun_flags(link);
 		/* A non-persistent tap lives exactly as long as its
 		 * holder: only persistent ones can be stale. */
 		if (flags < 0 || !(flags & IFF_PERSIST))

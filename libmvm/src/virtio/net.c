@@ -131,6 +131,7 @@ struct net {
 	uint64_t features;		/* what the driver accepted */
 	struct mvm_tb tx_bytes, tx_frames, rx_bytes, rx_frames;
 	bool tx_throttled, rx_throttled;
+	bool fd_dead;			/* POLLERR/POLLHUP: stop polling */
 
 	uint8_t *rxbuf;			/* HDR_LEN + FRAME_MAX */
 	size_t rx_len;			/* a frame waits there when > 0 */
@@ -327,6 +328,23 @@ static uint32_t rx_fill(struct rx_chain *c, const uint8_t *src, size_t len)
 	return done;
 }
 
+/* May the guest get a frame of @gso, given what it accepted? */
+static bool rx_gso_ok(const struct net *n, uint8_t gso)
+{
+	if ((gso & GSO_ECN) && !(n->features & BIT(NET_F_GUEST_ECN)))
+		return false;
+	switch (gso & ~GSO_ECN) {
+	case GSO_NONE:
+		return !(gso & GSO_ECN);
+	case GSO_TCPV4:
+		return n->features & BIT(NET_F_GUEST_TSO4);
+	case GSO_TCPV6:
+		return n->features & BIT(NET_F_GUEST_TSO6);
+	default:
+		return false;
+	}
+}
+
 /*
  * Give the waiting frame to the guest. Return: 1 done (delivered or
  * dropped), 0 no buffer for it yet, -1 the device is not running.
@@ -363,6 +381,14 @@ static int rx_deliver(struct net *n)
 	/* What the header may say depends on what the driver accepted. */
 	if (!(n->features & BIT(NET_F_GUEST_CSUM)))
 		h[HDR_FLAGS] = 0;
+	if (!rx_gso_ok(n, h[HDR_GSO_TYPE])) {
+		mvm_virtio_log(n->dev, MVM_LOG_WARNING,
+			       "received a frame with gso type %#x the driver did not accept; dropped",
+			       h[HDR_GSO_TYPE]);
+		n->rx_dropped++;
+		n->rx_len = 0;
+		return 1;
+	}
 	for (used = 0, w = 0; w < n->rx_len; used++)
 		w += (uint32_t)(n->held[used].cap < n->rx_len - w ?
 				n->held[used].cap : n->rx_len - w);
@@ -479,7 +505,7 @@ static void *net_thread(void *arg)
 			more |= rx_work(n, now);
 		}
 		want_tap = n->running && !n->broken && !n->rx_len &&
-			   !n->rx_throttled;
+			   !n->rx_throttled && !n->fd_dead;
 		throttled = n->running && (n->tx_throttled || n->rx_throttled);
 		if (throttled)
 			arm_timer(n);
@@ -492,6 +518,15 @@ static void *net_thread(void *arg)
 			(void)!read(n->wake_fd, &junk, sizeof(junk));
 		if (pfd[1].revents & POLLIN)
 			(void)!read(n->timer_fd, &junk, sizeof(junk));
+		if (want_tap && (pfd[2].revents & (POLLERR | POLLHUP | POLLNVAL))) {
+			mvm_virtio_lock(n->dev);
+			if (!n->fd_dead)
+				mvm_virtio_log(n->dev, MVM_LOG_ERR,
+					       "the tap is gone (poll revents %#x): receive stopped",
+					       pfd[2].revents);
+			n->fd_dead = true;
+			mvm_virtio_unlock(n->dev);
+		}
 	}
 	return NULL;
 }
@@ -535,7 +570,7 @@ static void net_driver_ok(struct mvm_virtio_dev *d, void *priv,
 	    ioctl(n->fd, TUNSETOFFLOAD, tap_offloads(features)) < 0) {
 		/* The tap would hand the guest what it cannot take. */
 		mvm_virtio_log(d, MVM_LOG_ERR,
-			       "TUNSETOFFLOAD %#x: %s; receive turned off",
+			       "TUNSETOFFLOAD %#x: %s; the interface stops",
 			       tap_offloads(features), strerror(errno));
 		n->broken = true;
 	}

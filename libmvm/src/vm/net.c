@@ -29,9 +29,9 @@ int vm_net_check(const struct mvm_vm_net *n, unsigned int i,
 		return -EINVAL;
 	if (n->host_addr && mvm_tap_check_addr(n->host_addr, lg))
 		return -EINVAL;
-	if (n->mtu && (n->mtu < 68 || n->mtu > 65535)) {
+	if (n->mtu && (n->mtu < 68 || n->mtu > 65521)) {
 		mvm_log(lg, MVM_LOG_ERR,
-			"interface %u: MTU %u: must be 68 to 65535 (or 0 to keep the tap's)",
+			"interface %u: MTU %u: must be 68 to 65521, a tap's most (or 0 to keep the tap's)",
 			i, n->mtu);
 		return -EINVAL;
 	}
