@@ -357,7 +357,20 @@ static int tap_configure(struct nl_sock *sk, const struct mvm_tap_config *cfg,
 	if (cfg->bridge)
 		rtnl_link_set_master(change, rtnl_link_get_ifindex(bridge));
 	rtnl_link_set_flags(change, IFF_UP);
-	err = rtnl_link_change(sk, link, change, 0);
+	/* A persistent tap already up, with nothing to change, needs no
+	 * CAP_NET_ADMIN: its owner may use it as it is. */
+	if (!cfg->mtu && !cfg->bridge &&
+	    (rtnl_link_get_flags(link) & IFF_UP))
+		err = 0;
+	else
+		err = rtnl_link_change(sk, link, change, 0);
+	if (err == -NLE_PERM) {
+		ret = -EPERM;
+		mvm_log(lg, MVM_LOG_ERR,
+			"configuring tap '%s' needs CAP_NET_ADMIN: run mvm as root, or have root bring the tap up (ip link set %s up) and drop mtu=, bridge= and addr=",
+			t->name, t->name);
+		goto out;
+	}
 	if (err < 0) {
 		ret = nl_to_errno(err);
 		mvm_log(lg, MVM_LOG_ERR,
@@ -380,6 +393,9 @@ static int tap_configure(struct nl_sock *sk, const struct mvm_tap_config *cfg,
 						nl_addr_get_prefixlen(local));
 			err = rtnl_addr_add(sk, addr, 0);
 		}
+		/* A tap of the user's may have it from an earlier run. */
+		if (err == -NLE_EXIST && !t->created)
+			err = 0;
 		if (err < 0) {
 			ret = -err == NLE_EXIST ? -EADDRINUSE :
 						  nl_to_errno(err);
@@ -536,8 +552,11 @@ int mvm_tap_reap(const struct mvm_logger *lg)
 			continue;
 		flags = tun_flags(link);
 		/* A non-persistent tap lives exactly as long as its
-		 * holder: only persistent ones can be stale. */
-		if (flags < 0 || !(flags & IFF_PERSIST))
+		 * holder: only persistent ones can be stale, and only when
+		 * no process holds them (no carrier: a VMM of another PID
+		 * namespace may hold one named with its own PID). */
+		if (flags < 0 || !(flags & IFF_PERSIST) ||
+		    (rtnl_link_get_flags(link) & IFF_LOWER_UP))
 			continue;
 		if (kill((pid_t)pid, 0) == 0 || errno == EPERM)
 			continue;

@@ -299,8 +299,11 @@ static void write_status(struct mvm_virtio_dev *d, uint32_t v)
 	d->status = v | (d->status & MVM_VIRTIO_S_NEEDS_RESET);
 	/* Buffers made available before DRIVER_OK are done now. */
 	if (v & ~cur & MVM_VIRTIO_S_DRIVER_OK) {
-		if (d->ops->driver_ok)
-			d->ops->driver_ok(d, d->priv, d->drv_features);
+		if (d->ops->driver_ok &&
+		    d->ops->driver_ok(d, d->priv, d->drv_features)) {
+			needs_reset(d, 0, "the device could not start");
+			return;
+		}
 		process_all(d);
 	}
 }
@@ -318,6 +321,8 @@ static void write_queue_ready(struct mvm_virtio_dev *d, struct mvm_virtq *q,
 	const char *why = "?";
 
 	if (v == 0) {
+		if (q->ready && d->ops->queue_off)
+			d->ops->queue_off(d, d->priv, d->queue_sel);
 		q->ready = false;
 		return;
 	}
@@ -584,6 +589,20 @@ void mvm_virtio_push(struct mvm_virtio_dev *d, unsigned int queue,
 {
 	if (queue < d->ops->num_queues && d->vq[queue].ready)
 		mvm_virtq_push(&d->vq[queue], head, len);
+}
+
+void mvm_virtio_fill(struct mvm_virtio_dev *d, unsigned int queue,
+		     uint16_t i, uint16_t head, uint32_t len)
+{
+	if (queue < d->ops->num_queues && d->vq[queue].ready)
+		mvm_virtq_fill(&d->vq[queue], i, head, len);
+}
+
+void mvm_virtio_flush(struct mvm_virtio_dev *d, unsigned int queue,
+		      uint16_t n)
+{
+	if (queue < d->ops->num_queues && d->vq[queue].ready)
+		mvm_virtq_flush(&d->vq[queue], n);
 }
 
 void mvm_virtio_signal(struct mvm_virtio_dev *d, unsigned int queue)

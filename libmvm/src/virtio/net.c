@@ -35,8 +35,12 @@
  * fires: transmit chains stay on the ring (the guest's queue fills and
  * it stops), received frames stay in the tap's queue.
  *
- * Locking: the transport's device mutex covers everything here but the
- * fds and the stop flag; the thread takes it for each turn.
+ * Locking: the transport's device mutex covers what its callbacks touch
+ * (running, features, the transmit epoch, the held receive chains) and
+ * every call into the transport. The thread takes it per frame, never
+ * across a system call on the tap: a vCPU reading InterruptStatus does
+ * not wait for the host's network stack. Everything else is the
+ * thread's own.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +49,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -125,24 +130,23 @@ struct net {
 	bool thread_started;
 	atomic_bool stop;
 
-	/* Under the device's mutex. */
+	/* Under the device's mutex (the transport's callbacks set them). */
 	bool running;			/* DRIVER_OK, not reset since */
 	bool broken;			/* a ring error: wait for reset */
 	uint64_t features;		/* what the driver accepted */
-	struct mvm_tb tx_bytes, tx_frames, rx_bytes, rx_frames;
-	bool tx_throttled, rx_throttled;
-	bool fd_dead;			/* POLLERR/POLLHUP: stop polling */
-
-	uint8_t *rxbuf;			/* HDR_LEN + FRAME_MAX */
-	size_t rx_len;			/* a frame waits there when > 0 */
-	bool rx_stalled;		/* and no guest buffer for it */
+	uint64_t tx_epoch;		/* resets, transmit queue disabled */
 	struct rx_chain held[RX_HELD_MAX];
 	unsigned int nheld;
 	uint64_t held_cap;
 
+	/* The thread's alone. */
+	struct mvm_tb tx_bytes, tx_frames, rx_bytes, rx_frames;
+	bool tx_throttled, rx_throttled;
+	bool fd_dead;			/* POLLERR/POLLHUP: stop polling */
+	uint8_t *rxbuf;			/* HDR_LEN + FRAME_MAX */
+	size_t rx_len;			/* a frame waits there when > 0 */
 	struct mvm_virtq_req req;
 	struct iovec iov[MVM_VIRTQ_NUM_MAX];
-
 	uint64_t tx_frames_done, tx_dropped, rx_frames_done, rx_dropped;
 };
 
@@ -163,77 +167,102 @@ static void wake(struct net *n)
 		return;
 }
 
+/* Both buckets of a direction refilled to @now; true when both allow. */
+static bool buckets_ready(struct mvm_tb *bytes, struct mvm_tb *frames,
+			  uint64_t now)
+{
+	bool b = mvm_tb_ready(bytes, now);
+
+	return mvm_tb_ready(frames, now) && b;
+}
+
 /* ---- transmit ---------------------------------------------------------- */
 
-/* Is the header the guest wrote one it may send, given the features? */
-static const char *tx_header_problem(const struct net *n, const uint8_t *h)
+/* Is the header the guest wrote one it may send, given @features? */
+static const char *tx_header_problem(uint64_t features, const uint8_t *h)
 {
 	uint8_t flags = h[HDR_FLAGS], gso = h[HDR_GSO_TYPE];
 
 	if (flags & ~HDR_F_NEEDS_CSUM)
 		return "unknown header flags";
-	if ((flags & HDR_F_NEEDS_CSUM) && !(n->features & BIT(NET_F_CSUM)))
+	if ((flags & HDR_F_NEEDS_CSUM) && !(features & BIT(NET_F_CSUM)))
 		return "checksum offload not negotiated";
-	if ((gso & GSO_ECN) && !(n->features & BIT(NET_F_HOST_ECN)))
+	if ((gso & GSO_ECN) && !(features & BIT(NET_F_HOST_ECN)))
 		return "ECN segmentation not negotiated";
+	if ((gso & ~GSO_ECN) != GSO_NONE && !(flags & HDR_F_NEEDS_CSUM))
+		return "segmentation without checksum offload";
 	switch (gso & ~GSO_ECN) {
 	case GSO_NONE:
 		return (gso & GSO_ECN) ? "ECN flag without segmentation" : NULL;
 	case GSO_TCPV4:
-		return (n->features & BIT(NET_F_HOST_TSO4)) ? NULL :
+		return (features & BIT(NET_F_HOST_TSO4)) ? NULL :
 		       "TSO over IPv4 not negotiated";
 	case GSO_TCPV6:
-		return (n->features & BIT(NET_F_HOST_TSO6)) ? NULL :
+		return (features & BIT(NET_F_HOST_TSO6)) ? NULL :
 		       "TSO over IPv6 not negotiated";
 	default:
 		return "unknown segmentation type";
 	}
 }
 
-/* Send the frame of chain @req to the tap; its cost in bytes. */
-static uint64_t tx_one(struct net *n, const struct mvm_virtq_req *req)
+/*
+ * Send the frame of chain @req to the tap, without the device's mutex
+ * (the guest memory it reads stays mapped; at worst the guest changed
+ * the frame meanwhile, and sends what it wrote). The header goes from
+ * the copy that was checked, never again from guest memory. @features:
+ * what the driver accepted. Return: the frame's cost in bytes; @msg
+ * receives what to log at @level (empty for nothing), for the caller to
+ * log under the mutex.
+ */
+static uint64_t tx_one(struct net *n, const struct mvm_virtq_req *req,
+		       uint64_t features, char *msg, size_t msg_len,
+		       int *level)
 {
 	uint8_t hdr[HDR_LEN];
 	uint64_t total = 0;
-	unsigned int i, niov = 0;
-	size_t got = 0, c;
+	unsigned int i, niov = 1;
+	size_t skip = HDR_LEN, c;
 	const char *why;
 	ssize_t r;
 
+	msg[0] = 0;
+	*level = MVM_LOG_WARNING;
 	for (i = 0; i < req->nbufs; i++) {
 		if (req->buf[i].writable) {
-			mvm_virtio_log(n->dev, MVM_LOG_WARNING,
-				       "transmit chain %u has a device-writable buffer; dropped",
-				       req->head);
+			snprintf(msg, msg_len,
+				 "transmit chain %u has a device-writable buffer; dropped",
+				 req->head);
 			n->tx_dropped++;
 			return 0;
 		}
-		if (!req->buf[i].len)
-			continue;
-		n->iov[niov].iov_base = req->buf[i].ptr;
-		n->iov[niov].iov_len = req->buf[i].len;
-		niov++;
 		total += req->buf[i].len;
 	}
 	if (total < HDR_LEN || total > HDR_LEN + FRAME_MAX) {
-		mvm_virtio_log(n->dev, MVM_LOG_WARNING,
-			       "transmit chain %u is %llu bytes (header and frame: %u to %u); dropped",
-			       req->head, (unsigned long long)total, HDR_LEN,
-			       HDR_LEN + FRAME_MAX);
+		snprintf(msg, msg_len,
+			 "transmit chain %u is %llu bytes (header and frame: %u to %u); dropped",
+			 req->head, (unsigned long long)total, HDR_LEN,
+			 HDR_LEN + FRAME_MAX);
 		n->tx_dropped++;
 		return 0;
 	}
-	for (i = 0; got < HDR_LEN; i++) {
-		c = n->iov[i].iov_len < HDR_LEN - got ? n->iov[i].iov_len :
-							 HDR_LEN - got;
-		memcpy(hdr + got, n->iov[i].iov_base, c);
-		got += c;
+	/* iov[0] is the header's copy; the rest is the frame. */
+	n->iov[0].iov_base = hdr;
+	n->iov[0].iov_len = HDR_LEN;
+	for (i = 0; i < req->nbufs; i++) {
+		c = req->buf[i].len < skip ? req->buf[i].len : skip;
+		memcpy(hdr + HDR_LEN - skip, req->buf[i].ptr, c);
+		skip -= c;
+		if (req->buf[i].len == c)
+			continue;
+		n->iov[niov].iov_base = req->buf[i].ptr + c;
+		n->iov[niov].iov_len = req->buf[i].len - c;
+		niov++;
 	}
-	why = tx_header_problem(n, hdr);
+	why = tx_header_problem(features, hdr);
 	if (why) {
-		mvm_virtio_log(n->dev, MVM_LOG_WARNING,
-			       "transmit chain %u: %s (flags %#x, gso %#x); dropped",
-			       req->head, why, hdr[HDR_FLAGS], hdr[HDR_GSO_TYPE]);
+		snprintf(msg, msg_len,
+			 "transmit chain %u: %s (flags %#x, gso %#x); dropped",
+			 req->head, why, hdr[HDR_FLAGS], hdr[HDR_GSO_TYPE]);
 		n->tx_dropped++;
 		return 0;
 	}
@@ -244,8 +273,8 @@ static uint64_t tx_one(struct net *n, const struct mvm_virtq_req *req)
 		/* The tap is down (EIO), its queue full, or the host kernel
 		 * refused the header (EINVAL): the frame is lost, as on a
 		 * wire. */
-		mvm_virtio_log(n->dev, MVM_LOG_DEBUG, "tap write: %s",
-			       strerror(errno));
+		*level = MVM_LOG_DEBUG;
+		snprintf(msg, msg_len, "tap write: %s", strerror(errno));
 		n->tx_dropped++;
 		return total - HDR_LEN;
 	}
@@ -253,32 +282,51 @@ static uint64_t tx_one(struct net *n, const struct mvm_virtq_req *req)
 	return total - HDR_LEN;
 }
 
-/* Send up to BATCH frames. Return: true when more may be waiting. */
+/*
+ * Send up to BATCH frames: each chain is taken off the ring under the
+ * device's mutex and written to the tap without it, so that a vCPU
+ * reading the device's registers never waits for the host's network
+ * stack. A chain is returned only if no reset came in between.
+ * Return: true when more may be waiting.
+ */
 static bool tx_work(struct net *n, uint64_t now)
 {
+	uint64_t cost, features, epoch;
 	unsigned int done;
-	uint64_t cost;
-	int ret;
+	char msg[160];
+	int ret, level;
 
 	n->tx_throttled = false;
 	for (done = 0; done < BATCH; done++) {
-		if (!mvm_tb_ready(&n->tx_bytes, now) ||
-		    !mvm_tb_ready(&n->tx_frames, now)) {
+		if (!buckets_ready(&n->tx_bytes, &n->tx_frames, now)) {
 			n->tx_throttled = true;
 			break;
 		}
-		ret = mvm_virtio_pop(n->dev, TXQ, &n->req);
-		if (ret <= 0) {
-			if (ret == -EPROTO)
-				n->broken = true;
+		mvm_virtio_lock(n->dev);
+		ret = n->running && !n->broken ?
+		      mvm_virtio_pop(n->dev, TXQ, &n->req) : -EAGAIN;
+		if (ret == -EPROTO)
+			n->broken = true;
+		features = n->features;
+		epoch = n->tx_epoch;
+		mvm_virtio_unlock(n->dev);
+		if (ret <= 0)
 			break;
-		}
-		cost = tx_one(n, &n->req);
-		mvm_virtio_push(n->dev, TXQ, n->req.head, 0);
+
+		cost = tx_one(n, &n->req, features, msg, sizeof(msg), &level);
+
+		mvm_virtio_lock(n->dev);
+		if (msg[0])
+			mvm_virtio_log(n->dev, level, "%s", msg);
+		if (n->tx_epoch == epoch)
+			mvm_virtio_push(n->dev, TXQ, n->req.head, 0);
+		mvm_virtio_unlock(n->dev);
 		mvm_tb_take(&n->tx_bytes, cost);
 		mvm_tb_take(&n->tx_frames, 1);
 	}
+	mvm_virtio_lock(n->dev);
 	mvm_virtio_signal(n->dev, TXQ);
+	mvm_virtio_unlock(n->dev);
 	return done == BATCH;
 }
 
@@ -347,18 +395,23 @@ static bool rx_gso_ok(const struct net *n, uint8_t gso)
 
 /*
  * Give the waiting frame to the guest. Return: 1 done (delivered or
- * dropped), 0 no buffer for it yet, -1 the device is not running.
+ * dropped), 0 no buffer for it yet, 2 not yet but try again (too many
+ * unusable chains in one go), -1 the device is not running.
  */
 static int rx_deliver(struct net *n)
 {
 	bool mrg = n->features & BIT(NET_F_MRG_RXBUF);
-	unsigned int limit = mrg ? RX_HELD_MAX : 1, used, i;
+	unsigned int limit = mrg ? RX_HELD_MAX : 1, used, i, pops = 0;
 	uint8_t *h = n->rxbuf;
 	size_t off = 0;
 	uint32_t w;
 	int ret;
 
 	while (n->held_cap < n->rx_len && n->nheld < limit) {
+		/* Chains too small to hold are returned at once: a guest
+		 * recycling them must not keep us here for ever. */
+		if (pops++ == MVM_VIRTQ_NUM_MAX)
+			return 2;
 		ret = mvm_virtio_pop(n->dev, RXQ, &n->req);
 		if (ret == 0)
 			return 0;
@@ -378,9 +431,17 @@ static int rx_deliver(struct net *n)
 		n->rx_len = 0;
 		return 1;
 	}
-	/* What the header may say depends on what the driver accepted. */
-	if (!(n->features & BIT(NET_F_GUEST_CSUM)))
+	/* What the header may say depends on what the driver accepted;
+	 * a frame the tap queued under an earlier driver's offloads may
+	 * need what this one cannot do. */
+	if (!(n->features & BIT(NET_F_GUEST_CSUM))) {
+		if (h[HDR_FLAGS] & HDR_F_NEEDS_CSUM) {
+			n->rx_dropped++;
+			n->rx_len = 0;
+			return 1;
+		}
 		h[HDR_FLAGS] = 0;
+	}
 	if (!rx_gso_ok(n, h[HDR_GSO_TYPE])) {
 		mvm_virtio_log(n->dev, MVM_LOG_WARNING,
 			       "received a frame with gso type %#x the driver did not accept; dropped",
@@ -394,12 +455,14 @@ static int rx_deliver(struct net *n)
 				n->held[used].cap : n->rx_len - w);
 	h[HDR_NUM_BUFFERS] = (uint8_t)used;
 	h[HDR_NUM_BUFFERS + 1] = (uint8_t)(used >> 8);
+	/* The driver sees the frame's buffers all at once, or none. */
 	for (i = 0; i < used; i++) {
 		w = rx_fill(&n->held[i], n->rxbuf + off, n->rx_len - off);
 		off += w;
-		mvm_virtio_push(n->dev, RXQ, n->held[i].head, w);
+		mvm_virtio_fill(n->dev, RXQ, (uint16_t)i, n->held[i].head, w);
 		n->held_cap -= n->held[i].cap;
 	}
+	mvm_virtio_flush(n->dev, RXQ, (uint16_t)used);
 	n->nheld -= used;
 	memmove(n->held, n->held + used, n->nheld * sizeof(n->held[0]));
 	n->rx_frames_done++;
@@ -407,7 +470,8 @@ static int rx_deliver(struct net *n)
 	return 1;
 }
 
-/* Read one frame from the tap. Return: true when one waits in rxbuf. */
+/* Read one frame from the tap, without the device's mutex. Return:
+ * true when one waits in rxbuf. */
 static bool rx_read(struct net *n)
 {
 	ssize_t r;
@@ -416,9 +480,12 @@ static bool rx_read(struct net *n)
 		r = read(n->fd, n->rxbuf, HDR_LEN + FRAME_MAX);
 	} while (r < 0 && errno == EINTR);
 	if (r < 0) {
-		if (errno != EAGAIN)
+		if (errno != EAGAIN) {
+			mvm_virtio_lock(n->dev);
 			mvm_virtio_log(n->dev, MVM_LOG_DEBUG, "tap read: %s",
 				       strerror(errno));
+			mvm_virtio_unlock(n->dev);
+		}
 		return false;
 	}
 	if (r < HDR_LEN + 14) {
@@ -429,18 +496,24 @@ static bool rx_read(struct net *n)
 	return true;
 }
 
-/* Receive up to BATCH frames. Return: true when more may be waiting. */
+/*
+ * Receive up to BATCH frames: read from the tap without the device's
+ * mutex, copied into the guest's buffers with it (a reset must not find
+ * the device still writing into buffers the driver took back).
+ * Return: true when more may be waiting.
+ */
 static bool rx_work(struct net *n, uint64_t now)
 {
 	unsigned int done;
-	int ret;
+	int ret = 1;
 
 	n->rx_throttled = false;
-	n->rx_stalled = false;
 	for (done = 0; done < BATCH; done++) {
 		if (!n->rx_len) {
-			if (!mvm_tb_ready(&n->rx_bytes, now) ||
-			    !mvm_tb_ready(&n->rx_frames, now)) {
+			if (n->fd_dead)
+				break;
+			if (!buckets_ready(&n->rx_bytes, &n->rx_frames,
+					   now)) {
 				n->rx_throttled = true;
 				break;
 			}
@@ -449,34 +522,38 @@ static bool rx_work(struct net *n, uint64_t now)
 			mvm_tb_take(&n->rx_bytes, n->rx_len - HDR_LEN);
 			mvm_tb_take(&n->rx_frames, 1);
 		}
-		ret = rx_deliver(n);
-		if (ret <= 0) {
-			n->rx_stalled = ret == 0;
+		mvm_virtio_lock(n->dev);
+		ret = n->running && !n->broken ? rx_deliver(n) : -1;
+		mvm_virtio_unlock(n->dev);
+		if (ret != 1)
 			break;
-		}
 	}
+	mvm_virtio_lock(n->dev);
 	mvm_virtio_signal(n->dev, RXQ);
-	return done == BATCH;
+	mvm_virtio_unlock(n->dev);
+	return done == BATCH || ret == 2;
 }
 
 /* ---- the thread ---------------------------------------------------------- */
 
+/* Wake the thread when a throttled direction may go on. */
 static void arm_timer(struct net *n)
 {
 	struct itimerspec its = { 0 };
-	uint64_t wait = 0, w;
+	uint64_t wait = UINT64_MAX, a, b;
 
+	/* A direction waits for its slower bucket; the timer for the
+	 * direction that can go first. */
 	if (n->tx_throttled) {
-		w = mvm_tb_wait_ns(&n->tx_bytes);
-		wait = w > wait ? w : wait;
-		w = mvm_tb_wait_ns(&n->tx_frames);
-		wait = w > wait ? w : wait;
+		a = mvm_tb_wait_ns(&n->tx_bytes);
+		b = mvm_tb_wait_ns(&n->tx_frames);
+		wait = a > b ? a : b;
 	}
 	if (n->rx_throttled) {
-		w = mvm_tb_wait_ns(&n->rx_bytes);
-		wait = w > wait ? w : wait;
-		w = mvm_tb_wait_ns(&n->rx_frames);
-		wait = w > wait ? w : wait;
+		a = mvm_tb_wait_ns(&n->rx_bytes);
+		b = mvm_tb_wait_ns(&n->rx_frames);
+		a = a > b ? a : b;
+		wait = a < wait ? a : wait;
 	}
 	if (!wait)
 		wait = 1;	/* 0 would disarm it */
@@ -493,38 +570,47 @@ static void *net_thread(void *arg)
 		{ .fd = n->timer_fd, .events = POLLIN },
 		{ .fd = n->fd, .events = POLLIN },
 	};
-	bool more, want_tap, throttled;
+	bool more, want_tap, running;
 	uint64_t junk, now;
 
 	while (!atomic_load(&n->stop)) {
-		more = false;
 		now = now_ns();
 		mvm_virtio_lock(n->dev);
-		if (n->running && !n->broken) {
+		running = n->running && !n->broken;
+		mvm_virtio_unlock(n->dev);
+		more = false;
+		n->tx_throttled = n->rx_throttled = false;
+		if (running) {
 			more |= tx_work(n, now);
 			more |= rx_work(n, now);
 		}
-		want_tap = n->running && !n->broken && !n->rx_len &&
-			   !n->rx_throttled && !n->fd_dead;
-		throttled = n->running && (n->tx_throttled || n->rx_throttled);
-		if (throttled)
+		want_tap = running && !n->rx_len && !n->rx_throttled &&
+			   !n->fd_dead;
+		if (n->tx_throttled || n->rx_throttled)
 			arm_timer(n);
-		mvm_virtio_unlock(n->dev);
 
-		if (poll(pfd, want_tap ? 3 : 2, more ? 0 : -1) < 0 &&
-		    errno != EINTR)
-			break;
+		if (poll(pfd, want_tap ? 3 : 2, more ? 0 : -1) < 0) {
+			if (errno != EINTR) {
+				/* ENOMEM: say so, give the host a moment. */
+				mvm_virtio_lock(n->dev);
+				mvm_virtio_log(n->dev, MVM_LOG_ERR, "poll: %s",
+					       strerror(errno));
+				mvm_virtio_unlock(n->dev);
+				usleep(10000);
+			}
+			continue;
+		}
 		if (pfd[0].revents & POLLIN)
 			(void)!read(n->wake_fd, &junk, sizeof(junk));
 		if (pfd[1].revents & POLLIN)
 			(void)!read(n->timer_fd, &junk, sizeof(junk));
-		if (want_tap && (pfd[2].revents & (POLLERR | POLLHUP | POLLNVAL))) {
-			mvm_virtio_lock(n->dev);
-			if (!n->fd_dead)
-				mvm_virtio_log(n->dev, MVM_LOG_ERR,
-					       "the tap is gone (poll revents %#x): receive stopped",
-					       pfd[2].revents);
+		if (want_tap &&
+		    (pfd[2].revents & (POLLERR | POLLHUP | POLLNVAL))) {
 			n->fd_dead = true;
+			mvm_virtio_lock(n->dev);
+			mvm_virtio_log(n->dev, MVM_LOG_ERR,
+				       "the tap is gone (poll revents %#x): receive stopped",
+				       pfd[2].revents);
 			mvm_virtio_unlock(n->dev);
 		}
 	}
@@ -558,23 +644,24 @@ static unsigned int tap_offloads(uint64_t f)
 	return off;
 }
 
-static void net_driver_ok(struct mvm_virtio_dev *d, void *priv,
-			  uint64_t features)
+static int net_driver_ok(struct mvm_virtio_dev *d, void *priv,
+			 uint64_t features)
 {
 	struct net *n = priv;
 
-	n->features = features;
-	n->running = true;
-	n->broken = false;
 	if (n->guest_offloads &&
 	    ioctl(n->fd, TUNSETOFFLOAD, tap_offloads(features)) < 0) {
 		/* The tap would hand the guest what it cannot take. */
 		mvm_virtio_log(d, MVM_LOG_ERR,
-			       "TUNSETOFFLOAD %#x: %s; the interface stops",
+			       "TUNSETOFFLOAD %#x: %s; the device needs a reset",
 			       tap_offloads(features), strerror(errno));
-		n->broken = true;
+		return -1;
 	}
+	n->features = features;
+	n->running = true;
+	n->broken = false;
 	wake(n);
+	return 0;
 }
 
 static void net_reset(struct mvm_virtio_dev *d, void *priv)
@@ -585,11 +672,29 @@ static void net_reset(struct mvm_virtio_dev *d, void *priv)
 	n->running = false;
 	n->broken = false;
 	n->features = 0;
-	n->rx_len = 0;
+	n->tx_epoch++;
+	/* A frame the thread already read stays: it goes to the driver
+	 * that comes next, as if it had arrived just after the reset. */
 	n->nheld = 0;
 	n->held_cap = 0;
 	if (n->guest_offloads)
 		(void)!ioctl(n->fd, TUNSETOFFLOAD, 0);
+}
+
+static void net_queue_off(struct mvm_virtio_dev *d, void *priv,
+			  unsigned int queue)
+{
+	struct net *n = priv;
+
+	(void)d;
+	/* The driver took its buffers back: held receive chains are
+	 * forgotten, a transmit chain in flight is not returned. */
+	if (queue == TXQ) {
+		n->tx_epoch++;
+	} else {
+		n->nheld = 0;
+		n->held_cap = 0;
+	}
 }
 
 static void net_free(struct net *n)
@@ -645,6 +750,7 @@ static void net_ops_init(void)
 				.notify = net_notify,
 				.driver_ok = net_driver_ok,
 				.reset = net_reset,
+				.queue_off = net_queue_off,
 				.destroy = net_destroy,
 			};
 		}

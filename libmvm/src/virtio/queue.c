@@ -280,16 +280,27 @@ int mvm_virtq_pop(struct mvm_virtq *q, const struct mvm_guest_mem *mem,
 	return walk_chain(q, mem, head, req, why);
 }
 
-void mvm_virtq_push(struct mvm_virtq *q, uint16_t head, uint32_t len)
+void mvm_virtq_fill(struct mvm_virtq *q, uint16_t i, uint16_t head,
+		    uint32_t len)
 {
 	uint8_t *e = q->used + USED_RING + MVM_VIRTQ_USED_ELEM_SIZE *
-		     (q->used_idx & (q->num - 1));
+		     ((uint16_t)(q->used_idx + i) & (q->num - 1));
 
 	store32(e, head);
 	store32(e + 4, len);
-	q->used_idx++;
-	/* Release: the element is visible before the index that covers it. */
+}
+
+void mvm_virtq_flush(struct mvm_virtq *q, uint16_t n)
+{
+	q->used_idx += n;
+	/* Release: the elements are visible before the index covering them. */
 	store16_release(q->used + USED_IDX, q->used_idx);
+}
+
+void mvm_virtq_push(struct mvm_virtq *q, uint16_t head, uint32_t len)
+{
+	mvm_virtq_fill(q, 0, head, len);
+	mvm_virtq_flush(q, 1);
 }
 
 bool mvm_virtq_need_interrupt(struct mvm_virtq *q, uint16_t old_used)

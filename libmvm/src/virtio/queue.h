@@ -153,6 +153,17 @@ int mvm_virtq_pop(struct mvm_virtq *q, const struct mvm_guest_mem *mem,
 void mvm_virtq_push(struct mvm_virtq *q, uint16_t head, uint32_t len);
 
 /*
+ * mvm_virtq_fill() / mvm_virtq_flush() - return several chains at once:
+ * fill writes the used element @i places past used->idx, unpublished;
+ * flush then publishes @n of them with one release store, so that the
+ * driver sees them all or none (a frame spread over several receive
+ * buffers must arrive whole).
+ */
+void mvm_virtq_fill(struct mvm_virtq *q, uint16_t i, uint16_t head,
+		    uint32_t len);
+void mvm_virtq_flush(struct mvm_virtq *q, uint16_t n);
+
+/*
  * mvm_virtq_need_interrupt() - after pushes that moved used->idx from
  * @old_used to @q->used_idx, does the driver want an interrupt?
  * With EVENT_IDX: when used_event lies in [@old_used, used_idx); without:

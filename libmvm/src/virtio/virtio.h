@@ -83,8 +83,9 @@ struct mvm_virtio_blk_config {
  * which one read() returns one frame and one write() sends one: a
  * SOCK_SEQPACKET socket). Each frame on @fd is preceded by the 12-byte
  * virtio-net header (the tap has IFF_VNET_HDR and TUNSETVNETHDRSZ 12).
- * @fd:           the device dups it and sets it non-blocking; the caller
- *                keeps its own.
+ * @fd:           the device dups it, and the caller keeps its own; the
+ *                open file becomes non-blocking (a flag the two fds
+ *                share), and must stay so.
  * @mac:          the guest's MAC address (VIRTIO_NET_F_MAC).
  * @mtu:          offered with VIRTIO_NET_F_MTU when not 0.
  * @rate_bytes, @rate_packets: token buckets per direction (0: none).

@@ -70,9 +70,13 @@
  *              the model's thread, which then uses mvm_virtio_pop(),
  *              mvm_virtio_push() and mvm_virtio_signal().
  * @driver_ok:  optional: the driver set DRIVER_OK having accepted
- *              @features. Mutex held.
+ *              @features. Mutex held. Non-zero when the device cannot
+ *              start: it then needs a reset (DEVICE_NEEDS_RESET).
  * @reset:      optional: the driver reset the device (every queue is
  *              gone). Mutex held.
+ * @queue_off:  optional: the driver disabled @queue (QueueReady 0):
+ *              chains taken off it are no longer the device's. Mutex
+ *              held.
  * @destroy:    free @priv (from mvm_virtio_destroy()); may be NULL.
  *
  * Exactly one of @handle and @notify is set.
@@ -86,9 +90,11 @@ struct mvm_virtio_dev_ops {
 			   unsigned int queue, const struct mvm_virtq_req *req);
 	void (*notify)(struct mvm_virtio_dev *d, void *priv,
 		       unsigned int queue);
-	void (*driver_ok)(struct mvm_virtio_dev *d, void *priv,
-			  uint64_t features);
+	int (*driver_ok)(struct mvm_virtio_dev *d, void *priv,
+			 uint64_t features);
 	void (*reset)(struct mvm_virtio_dev *d, void *priv);
+	void (*queue_off)(struct mvm_virtio_dev *d, void *priv,
+			  unsigned int queue);
 	void (*destroy)(void *priv);
 };
 
@@ -126,6 +132,10 @@ int mvm_virtio_dev_create(const struct mvm_virtio_env *env,
  *
  * mvm_virtio_push() - return chain @head with @len bytes written.
  *
+ * mvm_virtio_fill() / mvm_virtio_flush() - return several chains that
+ * the driver must see together: fill the used element @i places past
+ * the used index, then flush @n of them at once.
+ *
  * mvm_virtio_signal() - interrupt the driver if it asked for one for
  * the chains pushed on @queue since the last call (call it once a
  * batch of pushes is done).
@@ -136,6 +146,10 @@ int mvm_virtio_pop(struct mvm_virtio_dev *d, unsigned int queue,
 		   struct mvm_virtq_req *req);
 void mvm_virtio_push(struct mvm_virtio_dev *d, unsigned int queue,
 		     uint16_t head, uint32_t len);
+void mvm_virtio_fill(struct mvm_virtio_dev *d, unsigned int queue,
+		     uint16_t i, uint16_t head, uint32_t len);
+void mvm_virtio_flush(struct mvm_virtio_dev *d, unsigned int queue,
+		      uint16_t n);
 void mvm_virtio_signal(struct mvm_virtio_dev *d, unsigned int queue);
 
 /*

@@ -182,9 +182,19 @@ static int check_values(const struct mvm_vm_config *c,
 	}
 	for (i = 0; i < c->nr_nets; i++) {
 		int ret = vm_net_check(&c->nets[i], i, lg);
+		unsigned int j;
 
 		if (ret)
 			return ret;
+		for (j = 0; j < i && c->nets[i].tap && c->nets[i].tap[0]; j++) {
+			if (c->nets[j].tap &&
+			    !strcmp(c->nets[j].tap, c->nets[i].tap)) {
+				mvm_log(lg, MVM_LOG_ERR,
+					"interfaces %u and %u both name tap '%s': each needs a tap of its own",
+					j, i, c->nets[i].tap);
+				return -EINVAL;
+			}
+		}
 	}
 	if (!kick_signal_ok(c->kick_signal ? c->kick_signal : SIGUSR1)) {
 		mvm_log(lg, MVM_LOG_ERR,

@@ -99,7 +99,7 @@ struct vm_plan {
 	struct vm_file initrd;		/* fd -1 when none */
 	struct vm_file disks[MVM_VM_MAX_DISKS];
 	struct vm_kernel_info kinfo;
-	unsigned int nr_virtio;		/* disks + rng */
+	unsigned int nr_virtio;		/* disks + nets + rng */
 	char *cmdline;			/* the whole guest command line */
 };
 
