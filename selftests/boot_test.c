@@ -33,20 +33,14 @@
  * cases have long timeouts, and the test host's init allows this program
  * longer than the others (mvm.boot_timeout=).
  */
-#include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "guest_run.h"
 #include "kselftest_harness.h"
 #include "mvm_vm.h"
 
@@ -62,87 +56,6 @@
 #define CASE_TIMEOUT_S	(BOOT_TIMEOUT_S + 3 * WAIT_SLACK_S)
 #define PATTERN_BYTES	1048576	/* MVMTEST_BYTES of selftests/guest/init */
 #define WORK_DIR	"/tmp/boot_test"
-#define MAX_OUTPUT	(4 << 20)
-#define DIR_LEN		256	/* the work and payload directories */
-#define PATH_LEN	512	/* a file in one of them */
-
-/* One run of a program. */
-struct run {
-	int status;		/* exit status, or 128 + the killing signal */
-	bool killed;		/* by this test, past its time limit */
-	double seconds;		/* CLOCK_MONOTONIC, launch to exit */
-	long maxrss_kb;		/* from wait4() */
-	char *out, *err;	/* its stdout and stderr */
-};
-
-static const char *cli_path(void)
-{
-	const char *cli = getenv("MVM_CLI");
-
-	return cli && *cli ? cli : "mvm";
-}
-
-static const char *guest_dir(void)
-{
-	const char *d = getenv("MVM_GUEST_DIR");
-
-	return d && *d ? d : "/guest";
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* printf() to stdout, flushed: the harness ends a case with _exit(). */
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void note(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-}
-
-/* The whole of @path (at most MAX_OUTPUT bytes), NUL-terminated; NULL if
- * it cannot be opened. The caller frees it. */
-static char *slurp(const char *path)
-{
-	size_t n = 0, cap = 4096;
-	char *buf;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	buf = malloc(cap);
-	MVM_TEST_ASSERT(buf, "malloc");
-	for (;;) {
-		ssize_t got;
-
-		if (cap - n < 2) {
-			if (cap >= MAX_OUTPUT)
-				break;
-			cap *= 2;
-			buf = realloc(buf, cap);
-			MVM_TEST_ASSERT(buf, "realloc");
-		}
-		got = read(fd, buf + n, cap - n - 1);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		n += (size_t)got;
-	}
-	buf[n] = '\0';
-	close(fd);
-	return buf;
-}
 
 /*
  * Run @argv with stdin from /dev/null and stdout and stderr into files in
@@ -151,77 +64,12 @@ static char *slurp(const char *path)
 static void run_argv(char *const argv[], const char *dir, unsigned int limit_s,
 		     struct run *r)
 {
-	char outp[PATH_MAX], errp[PATH_MAX];
-	struct rusage ru = { 0 };
-	double t0 = now_s();
-	int st = 0;
-	pid_t pid;
+	struct proc p;
 
-	memset(r, 0, sizeof(*r));
-	snprintf(outp, sizeof(outp), "%s/stdout", dir);
-	snprintf(errp, sizeof(errp), "%s/stderr", dir);
-	fflush(NULL);
-	pid = fork();
-	MVM_TEST_ASSERT(pid >= 0, "fork");
-	if (pid == 0) {
-		int in = open("/dev/null", O_RDONLY);
-		int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 ||
-		    dup2(o, 1) < 0 || dup2(e, 2) < 0)
-			_exit(126);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	for (;;) {
-		pid_t w = wait4(pid, &st, WNOHANG, &ru);
-		struct timespec tick = { 0, 50 * 1000 * 1000 };
-
-		MVM_TEST_ASSERT(w >= 0 || errno == EINTR, "wait4");
-		if (w == pid)
-			break;
-		if (!r->killed && now_s() - t0 > limit_s) {
-			kill(pid, SIGKILL);
-			r->killed = true;
-		}
-		nanosleep(&tick, NULL);
-	}
-	r->seconds = now_s() - t0;
-	r->maxrss_kb = ru.ru_maxrss;
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) :
-		    WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
-	r->out = slurp(outp);
-	r->err = slurp(errp);
-	if (!r->out)
-		r->out = strdup("");
-	if (!r->err)
-		r->err = strdup("");
-}
-
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
-/* "sh -c @cmd", its first line of output in @out; returns its status. */
-static int sh_line(const char *cmd, char *out, size_t len)
-{
-	FILE *p;
-	int st;
-
-	out[0] = '\0';
-	fflush(NULL);
-	p = popen(cmd, "r");
-	MVM_TEST_ASSERT(p, "popen %s", cmd);
-	if (!fgets(out, (int)len, p))
-		out[0] = '\0';
-	out[strcspn(out, "\n")] = '\0';
-	while (fgetc(p) != EOF)
-		;
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	snprintf(p.out, sizeof(p.out), "%s/stdout", dir);
+	snprintf(p.err, sizeof(p.err), "%s/stderr", dir);
+	proc_start(&p, argv, false);
+	proc_wait(&p, limit_s, r);
 }
 
 /* The first 64 hex digits of "sha256sum" output of @cmd, or "". */
@@ -236,82 +84,6 @@ static void sha256_of(const char *cmd, char sum[65])
 	} else {
 		sum[0] = '\0';
 	}
-}
-
-/*
- * Is the line at @p (@len bytes) one of --stats' "key: value" lines? The
- * key is lower-case words; the guest's "mvmtest:" lines and mvm's own
- * "mvm: message" lines are not stats.
- */
-static bool is_stat_line(const char *p, size_t len)
-{
-	size_t key = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_.");
-
-	return key > 0 && key + 1 < len && p[key] == ':' && p[key + 1] == ' ' &&
-	       p[0] >= 'a' && p[0] <= 'z' && strncmp(p, "mvmtest:", 8) &&
-	       strncmp(p, "mvm:", 4);
-}
-
-/*
- * Print @text's lines (the last @max of them) as harness comments,
- * leaving out --stats lines when @no_stats (print_stats() shows them).
- */
-static void log_lines(const char *tag, const char *text, unsigned int max,
-		      bool no_stats)
-{
-	const char *p, *start = text;
-	unsigned int lines = 0;
-
-	for (p = text; *p; p++)
-		if (*p == '\n')
-			lines++;
-	if (p > text && p[-1] != '\n')
-		lines++;
-	for (; lines > max && *start; start++)
-		if (*start == '\n')
-			lines--;
-	while (*start) {
-		size_t n = strcspn(start, "\n");
-
-		if (!no_stats || !is_stat_line(start, n)) {
-			/* Carriage returns and other control bytes: blanks. */
-			note("# %s| ", tag);
-			for (size_t i = 0; i < n; i++)
-				putchar((unsigned char)start[i] < 0x20 ?
-					' ' : start[i]);
-			putchar('\n');
-		}
-		start += n;
-		if (*start)
-			start++;
-	}
-	fflush(stdout);
-}
-
-/* The first line of @text starting with @prefix, copied into @line. */
-static bool find_line(const char *text, const char *prefix, char *line,
-		      size_t len)
-{
-	const char *p = text;
-
-	while (p && *p) {
-		/* The guest console may prefix a line with a \r. */
-		while (*p == '\r')
-			p++;
-		if (!strncmp(p, prefix, strlen(prefix))) {
-			size_t n = strcspn(p, "\r\n");
-
-			if (n >= len)
-				n = len - 1;
-			memcpy(line, p, n);
-			line[n] = '\0';
-			return true;
-		}
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return false;
 }
 
 /*
@@ -380,30 +152,6 @@ static unsigned long long stat_exits(const char *text)
 	return sum;
 }
 
-/* Both module counters back to 0, polled for up to 5 s (the last fd's
- * release may run after mvm's exit has been reaped). */
-static bool counters_zero(long long *bytes, long long *pages)
-{
-	int i;
-
-	for (i = 0; i < 100; i++) {
-		*bytes = mvm_module_counter("kernel_bytes");
-		*pages = mvm_module_counter("pinned_pages");
-		if (!*bytes && !*pages)
-			return true;
-		usleep(50 * 1000);
-	}
-	return false;
-}
-
-#define EXPECT_COUNTERS_ZERO()						\
-	do {								\
-		long long _b, _p;					\
-		EXPECT_TRUE(counters_zero(&_b, &_p))			\
-			TH_LOG("after mvm exited: kernel_bytes %lld, "	\
-			       "pinned_pages %lld (want 0, 0)", _b, _p);	\
-	} while (0)
-
 /* True when the files at @a and @b have the same bytes. */
 static bool same_file(const char *a, const char *b)
 {
@@ -455,17 +203,6 @@ static int copy_file(const char *src, const char *dst)
 	return ret;
 }
 
-/* Does "mvm help" list a run command? */
-static bool cli_has_run(void)
-{
-	char cmd[PATH_MAX + 64], line[256];
-
-	snprintf(cmd, sizeof(cmd), "%s help 2>&1 | grep -c '^ *mvm run'",
-		 cli_path());
-	sh_line(cmd, line, sizeof(line));
-	return atoi(line) > 0;
-}
-
 /* What every case needs: paths, and a fresh copy of the disk image. */
 struct boot_env {
 	char dir[DIR_LEN];	/* this case's work directory */
@@ -479,13 +216,11 @@ struct boot_env {
 static void env_setup(struct __test_metadata *_metadata, struct boot_env *self)
 {
 	const char *g = guest_dir();
-	const char *name = strrchr(_metadata->name, '.');
 
-	name = name ? name + 1 : _metadata->name;
 	MVM_REQUIRE(mvm_dev_present(), "%s missing: mvm.ko is not loaded",
 		    MVM_DEV_PATH);
 	MVM_REQUIRE(strlen(g) < DIR_LEN - 32, "MVM_GUEST_DIR is too long");
-	MVM_REQUIRE(cli_has_run(),
+	MVM_REQUIRE(cli_lists("help", "^ *mvm run"),
 		    "the mvm CLI (%s) has no 'run' command yet ('mvm help' does not list it)",
 		    cli_path());
 	snprintf(self->kernel, sizeof(self->kernel), "%s/bzImage", g);
@@ -503,9 +238,7 @@ static void env_setup(struct __test_metadata *_metadata, struct boot_env *self)
 		    mvm_module_counter("pinned_pages") >= 0,
 		    "no kernel_bytes/pinned_pages in /sys/module/mvm/parameters");
 
-	mkdir(WORK_DIR, 0755);
-	snprintf(self->dir, sizeof(self->dir), "%s/%s", WORK_DIR, name);
-	mkdir(self->dir, 0755);
+	case_dir(WORK_DIR, _metadata->name, self->dir, sizeof(self->dir));
 	snprintf(self->disk, sizeof(self->disk), "%s/disk.img", self->dir);
 	snprintf(self->console, sizeof(self->console), "%s/console", self->dir);
 	snprintf(self->console_arg, sizeof(self->console_arg), "file:%s",
@@ -566,17 +299,7 @@ static void log_run(const char *name, const struct run *r,
 	note("# %s: exit status %d%s after %.1f s (test-host clock), max RSS %ld KiB\n",
 	       name, r->status, r->killed ? " (killed by the test)" : "",
 	       r->seconds, r->maxrss_kb);
-	log_lines("stderr", r->err, 40, true);
-	log_lines("stdout", r->out, 40, true);
-	if (console) {
-		char *c = slurp(console);
-
-		if (c)
-			log_lines("console", c, 40, false);
-		else
-			note("# %s: no console file %s\n", name, console);
-		free(c);
-	}
+	log_output(name, r, console, 40, true);
 }
 
 /*
@@ -596,7 +319,7 @@ static void boot_disk(struct __test_metadata *_metadata,
 	char *console;
 	int nstats;
 
-	seed = ((unsigned int)time(NULL) ^ ((unsigned int)getpid() << 16)) | 1;
+	seed = guest_seed();
 	snprintf(cmdline, sizeof(cmdline), "mvmtest=disk mvmtest.seed=%u quiet",
 		 seed);
 	snprintf(vcpus_s, sizeof(vcpus_s), "%u", vcpus);

@@ -23,7 +23,9 @@
  *   net.two_guests    two guests on one bridge: B idles, A pings it. A
  *       exits 0 with ping ok, the two MAC addresses differ, B's tap is a
  *       port of the bridge, B stops on SIGTERM with status 130, and no
- *       tap remains.
+ *       tap remains. B has a second interface off the bridge: the guest
+ *       sees it as eth1 with the MAC and MTU (9000) of its --net, and
+ *       its tap has that MTU.
  *   net.kill_cleanup  a tiny spinning guest with --net tap=auto is killed
  *       (SIGKILL) once its tap exists: the tap goes with it, and a later
  *       run (--timeout, exit 13) leaves neither tap behind.
@@ -47,14 +49,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,9 +63,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <linux/if_tun.h>
@@ -74,6 +72,7 @@
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
 
+#include "guest_run.h"
 #include "kselftest_harness.h"
 #include "mvm_nethash.h"
 #include "mvm_vm.h"
@@ -95,9 +94,6 @@
 
 #define DEFAULT_BYTES	(64ULL << 20)
 #define WORK_DIR	"/tmp/net_test"
-#define MAX_OUTPUT	(4 << 20)
-#define DIR_LEN		256
-#define PATH_LEN	512
 #define CHUNK		(256 * 1024)	/* socket I/O buffer */
 
 #define GUEST_TX_PORT	5001	/* the guest sends here */
@@ -105,151 +101,6 @@
 #define VETH_PORT	5003
 #define VETH_A		"vbench0"	/* in the test's namespace, 10.0.9.1 */
 #define VETH_B		"vbench1"	/* in the sender's, 10.0.9.2 */
-
-static const char *cli_path(void)
-{
-	const char *cli = getenv("MVM_CLI");
-
-	return cli && *cli ? cli : "mvm";
-}
-
-static const char *guest_dir(void)
-{
-	const char *d = getenv("MVM_GUEST_DIR");
-
-	return d && *d ? d : "/guest";
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-/* printf() to stdout, flushed: the harness ends a case with _exit(). */
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void note(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-}
-
-/* The whole of @path (at most MAX_OUTPUT bytes), NUL-terminated, or NULL
- * if it cannot be opened. The caller frees it. */
-static char *slurp(const char *path)
-{
-	size_t n = 0, cap = 4096;
-	char *buf;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	buf = malloc(cap);
-	MVM_TEST_ASSERT(buf, "malloc");
-	for (;;) {
-		ssize_t got;
-
-		if (cap - n < 2) {
-			if (cap >= MAX_OUTPUT)
-				break;
-			cap *= 2;
-			buf = realloc(buf, cap);
-			MVM_TEST_ASSERT(buf, "realloc");
-		}
-		got = read(fd, buf + n, cap - n - 1);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		n += (size_t)got;
-	}
-	buf[n] = '\0';
-	close(fd);
-	return buf;
-}
-
-/* Like slurp(), but "" for a missing file. */
-static char *slurp_or_empty(const char *path)
-{
-	char *s = slurp(path);
-
-	if (!s)
-		s = strdup("");
-	MVM_TEST_ASSERT(s, "strdup");
-	return s;
-}
-
-/*
- * Print the last @max lines of @text as "# TAG| line" comments, control
- * characters (the console's carriage returns) as blanks.
- */
-static void log_lines(const char *tag, const char *text, unsigned int max)
-{
-	const char *p, *start = text;
-	unsigned int lines = 0;
-
-	for (p = text; *p; p++)
-		if (*p == '\n')
-			lines++;
-	if (p > text && p[-1] != '\n')
-		lines++;
-	for (; lines > max && *start; start++)
-		if (*start == '\n')
-			lines--;
-	while (*start) {
-		size_t n = strcspn(start, "\n");
-
-		printf("# %s| ", tag);
-		for (size_t i = 0; i < n; i++)
-			putchar((unsigned char)start[i] < 0x20 ? ' ' : start[i]);
-		putchar('\n');
-		start += n;
-		if (*start)
-			start++;
-	}
-	fflush(stdout);
-}
-
-/* The first line of @text starting with @prefix (after any \r), copied
- * into @line without its line end. */
-static bool find_line(const char *text, const char *prefix, char *line,
-		      size_t len)
-{
-	const char *p = text;
-
-	while (p && *p) {
-		while (*p == '\r')
-			p++;
-		if (!strncmp(p, prefix, strlen(prefix))) {
-			size_t n = strcspn(p, "\r\n");
-
-			if (n >= len)
-				n = len - 1;
-			memcpy(line, p, n);
-			line[n] = '\0';
-			return true;
-		}
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return false;
-}
 
 /* The value of the word "@key=value" in @line, or "" when it has none. */
 static const char *field(const char *line, const char *key, char *val,
@@ -271,51 +122,6 @@ static const char *field(const char *line, const char *key, char *val,
 	return val;
 }
 
-/* "sh -c @cmd", its first line of output in @out; returns its status. */
-static int sh_line(const char *cmd, char *out, size_t len)
-{
-	FILE *p;
-	int st;
-
-	out[0] = '\0';
-	fflush(NULL);
-	p = popen(cmd, "r");
-	MVM_TEST_ASSERT(p, "popen %s", cmd);
-	if (!fgets(out, (int)len, p))
-		out[0] = '\0';
-	out[strcspn(out, "\n")] = '\0';
-	while (fgetc(p) != EOF)
-		;
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* Does "mvm run --help" document --net? */
-static bool cli_has_net(void)
-{
-	char cmd[PATH_MAX + 64], line[64];
-
-	snprintf(cmd, sizeof(cmd), "%s run --help 2>&1 | grep -c -- '--net'",
-		 cli_path());
-	sh_line(cmd, line, sizeof(line));
-	return atoi(line) > 0;
-}
-
-/* A process this test started, with stdout and stderr in files. */
-struct proc {
-	pid_t pid;
-	double t0;
-	char out[PATH_LEN], err[PATH_LEN];
-};
-
-/* How a process ended. */
-struct run {
-	int status;		/* exit status, or 128 + the killing signal */
-	bool killed;		/* by this test, past its time limit */
-	double seconds;		/* launch to exit */
-	char *out, *err;	/* its stdout and stderr */
-};
-
 /*
  * Start @argv with stdin from /dev/null and stdout and stderr in
  * @dir/@tag.stdout and .stderr. It gets SIGKILL should this test die
@@ -324,8 +130,6 @@ struct run {
 static void spawn(char *const argv[], const char *dir, const char *tag,
 		  struct proc *p)
 {
-	pid_t parent;
-
 	snprintf(p->out, sizeof(p->out), "%s/%s.stdout", dir, tag);
 	snprintf(p->err, sizeof(p->err), "%s/%s.stderr", dir, tag);
 	printf("# %s:", tag);
@@ -335,75 +139,7 @@ static void spawn(char *const argv[], const char *dir, const char *tag,
 		printf(" %s%s%s", q, argv[i], q);
 	}
 	printf("\n");
-	fflush(NULL);
-	p->t0 = now_s();
-	parent = getpid();
-	p->pid = fork();
-	MVM_TEST_ASSERT(p->pid >= 0, "fork");
-	if (p->pid == 0) {
-		int in = open("/dev/null", O_RDONLY);
-		int o = open(p->out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(p->err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 ||
-		    dup2(o, 1) < 0 || dup2(e, 2) < 0)
-			_exit(126);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)	/* it died before the prctl */
-			_exit(126);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-}
-
-static void run_fill(struct proc *p, int st, struct run *r)
-{
-	r->seconds = now_s() - p->t0;
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) :
-		    WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
-	r->out = slurp_or_empty(p->out);
-	r->err = slurp_or_empty(p->err);
-	p->pid = 0;
-}
-
-/* Has @p ended? If so, fill @r. Never blocks. */
-static bool proc_done(struct proc *p, struct run *r)
-{
-	int st = 0;
-	pid_t w;
-
-	memset(r, 0, sizeof(*r));
-	do
-		w = waitpid(p->pid, &st, WNOHANG);
-	while (w < 0 && errno == EINTR);
-	MVM_TEST_ASSERT(w >= 0, "waitpid %d", (int)p->pid);
-	if (w != p->pid)
-		return false;
-	run_fill(p, st, r);
-	return true;
-}
-
-/* Wait for @p; SIGKILL it once @limit_s seconds have passed since its
- * start. */
-static void proc_wait(struct proc *p, double limit_s, struct run *r)
-{
-	bool killed = false;
-
-	while (!proc_done(p, r)) {
-		if (!killed && now_s() - p->t0 > limit_s) {
-			kill(p->pid, SIGKILL);
-			killed = true;
-		}
-		sleep_ms(50);
-	}
-	r->killed = killed;
-}
-
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-	r->out = r->err = NULL;
+	proc_start(p, argv, true);
 }
 
 /* Log how a run ended, what it printed, and the end of @console. */
@@ -411,39 +147,8 @@ static void log_run(const char *tag, const struct run *r, const char *console)
 {
 	note("# %s: exit status %d%s after %.1f s\n", tag, r->status,
 	     r->killed ? " (killed by the test)" : "", r->seconds);
-	log_lines("stderr", r->err, 30);
-	log_lines("stdout", r->out, 30);
-	if (console) {
-		char *c = slurp(console);
-
-		if (c)
-			log_lines("console", c, 40);
-		else
-			note("# %s: no console file %s\n", tag, console);
-		free(c);
-	}
+	log_output(tag, r, console, 30, false);
 }
-
-/* Module counters back to 0, polled for up to 5 s (as boot_test). */
-static bool counters_zero(long long *bytes, long long *pages)
-{
-	for (int i = 0; i < 100; i++) {
-		*bytes = mvm_module_counter("kernel_bytes");
-		*pages = mvm_module_counter("pinned_pages");
-		if (!*bytes && !*pages)
-			return true;
-		sleep_ms(50);
-	}
-	return false;
-}
-
-#define EXPECT_COUNTERS_ZERO()						\
-	do {								\
-		long long _b, _p;					\
-		EXPECT_TRUE(counters_zero(&_b, &_p))			\
-			TH_LOG("after mvm exited: kernel_bytes %lld, "	\
-			       "pinned_pages %lld (want 0, 0)", _b, _p);	\
-	} while (0)
 
 /* ---- interfaces of this namespace ---- */
 
@@ -909,9 +614,7 @@ struct net_env {
 static void env_setup(struct __test_metadata *_metadata, struct net_env *self)
 {
 	const char *g = guest_dir();
-	const char *name = strrchr(_metadata->name, '.');
 
-	name = name ? name + 1 : _metadata->name;
 	MVM_REQUIRE(strlen(g) < DIR_LEN - 32, "MVM_GUEST_DIR is too long");
 	snprintf(self->kernel, sizeof(self->kernel), "%s/bzImage", g);
 	snprintf(self->initrd, sizeof(self->initrd), "%s/guest.cpio", g);
@@ -922,14 +625,12 @@ static void env_setup(struct __test_metadata *_metadata, struct net_env *self)
 		    g);
 	MVM_REQUIRE(!access("/dev/net/tun", R_OK | W_OK),
 		    "no /dev/net/tun (tun.ko not loaded?): no tap devices here");
-	MVM_REQUIRE(cli_has_net(),
+	MVM_REQUIRE(cli_lists("run --help", "--net"),
 		    "the mvm CLI (%s) has no --net yet ('mvm run --help' does not list it)",
 		    cli_path());
 	netns_enter(_metadata);
 
-	mkdir(WORK_DIR, 0755);
-	snprintf(self->dir, sizeof(self->dir), "%s/%s", WORK_DIR, name);
-	mkdir(self->dir, 0755);
+	case_dir(WORK_DIR, _metadata->name, self->dir, sizeof(self->dir));
 }
 
 static void env_teardown(struct net_env *self)
@@ -940,6 +641,65 @@ static void env_teardown(struct net_env *self)
 			waitpid(self->procs[i].pid, NULL, 0);
 		}
 	}
+}
+
+/* spawn_guest() with a second interface, --net @net2, when not NULL. */
+static void spawn_guest2(struct net_env *self, const char *tag,
+			 struct proc *p, const char *mem, const char *net,
+			 const char *net2, const char *console,
+			 unsigned int timeout_s, const char *cmdline)
+{
+	char con_arg[PATH_LEN + 8], timeout[16];
+	char *argv[20] = {
+		(char *)cli_path(), "run", "--kernel", self->kernel,
+		"--initrd", self->initrd, "--mem", (char *)mem,
+		"--net", (char *)net, "--console", con_arg,
+		"--timeout", timeout,
+	};
+	unsigned int n = 14;
+
+	if (net2) {
+		argv[n++] = "--net";
+		argv[n++] = (char *)net2;
+	}
+	if (cmdline) {
+		argv[n++] = "--cmdline";
+		argv[n++] = (char *)cmdline;
+	}
+	argv[n] = NULL;
+	snprintf(con_arg, sizeof(con_arg), "file:%s", console);
+	snprintf(timeout, sizeof(timeout), "%u", timeout_s);
+	spawn(argv, self->dir, tag, p);
+}
+
+/*
+ * spawn() @tag, `mvm run` of the Linux guest with @mem of RAM, --net
+ * @net, its console in the file @console, --timeout @timeout_s and, unless
+ * it is NULL, the kernel command line @cmdline.
+ */
+static void spawn_guest(struct net_env *self, const char *tag, struct proc *p,
+			const char *mem, const char *net, const char *console,
+			unsigned int timeout_s, const char *cmdline)
+{
+	spawn_guest2(self, tag, p, mem, net, NULL, console, timeout_s,
+		     cmdline);
+}
+
+/* spawn() @tag, `mvm run` of the tiny spinning guest with --net tap=auto,
+ * its console in the file @console and --timeout @timeout_s. */
+static void spawn_spin(struct net_env *self, const char *tag, struct proc *p,
+		       const char *console, unsigned int timeout_s)
+{
+	char con_arg[PATH_LEN + 8], timeout[16];
+	char *argv[] = {
+		(char *)cli_path(), "run", "--kernel", self->spin,
+		"--net", "tap=auto", "--console", con_arg,
+		"--timeout", timeout, NULL,
+	};
+
+	snprintf(con_arg, sizeof(con_arg), "file:%s", console);
+	snprintf(timeout, sizeof(timeout), "%u", timeout_s);
+	spawn(argv, self->dir, tag, p);
 }
 
 /* Guests: SKIP where this backend cannot run them. */
@@ -1136,7 +896,7 @@ static double veth_bench(struct __test_metadata *_metadata, int ns_b,
 
 TEST_F_TIMEOUT(net, one_guest, ONE_GUEST_TIMEOUT_S)
 {
-	char cmdline[256], timeout_s[16], console[PATH_LEN], con_arg[PATH_LEN + 8];
+	char cmdline[256], console[PATH_LEN];
 	char line[256], v[64], left[256];
 	uint64_t bytes = net_bytes(), want;
 	struct stop stop = { 0 };
@@ -1151,7 +911,7 @@ TEST_F_TIMEOUT(net, one_guest, ONE_GUEST_TIMEOUT_S)
 	ASSERT_NE(0, bytes)
 		TH_LOG("MVM_NET_BYTES=%s: give a byte count, K, M or G allowed",
 		       getenv("MVM_NET_BYTES"));
-	seed = ((unsigned int)time(NULL) ^ ((unsigned int)getpid() << 16)) | 1;
+	seed = guest_seed();
 
 	/* The veth pair first: a kernel without veth SKIPs before the boot. */
 	ns_a = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -1185,24 +945,13 @@ TEST_F_TIMEOUT(net, one_guest, ONE_GUEST_TIMEOUT_S)
 		note("# MVM_NET_BYTES=%llu: --timeout capped at %u s by this case's timeout\n",
 		     (unsigned long long)bytes, limit);
 	}
-	snprintf(timeout_s, sizeof(timeout_s), "%u", limit);
 	snprintf(cmdline, sizeof(cmdline),
 		 "quiet mvmtest=net mvmtest.peer=10.0.2.1 mvmtest.bytes=%llu mvmtest.seed=%u ip=10.0.2.2::10.0.2.1:255.255.255.0::eth0:off",
 		 (unsigned long long)bytes, seed);
 	snprintf(console, sizeof(console), "%s/console", self->e.dir);
-	snprintf(con_arg, sizeof(con_arg), "file:%s", console);
 	unlink(console);
-	{
-		char *argv[] = {
-			(char *)cli_path(), "run", "--kernel", self->e.kernel,
-			"--initrd", self->e.initrd, "--mem", "256M",
-			"--net", "tap=auto,addr=10.0.2.1/24",
-			"--console", con_arg, "--timeout", timeout_s,
-			"--cmdline", cmdline, NULL,
-		};
-
-		spawn(argv, self->e.dir, "mvm", &self->e.procs[0]);
-	}
+	spawn_guest(&self->e, "mvm", &self->e.procs[0], "256M",
+		    "tap=auto,addr=10.0.2.1/24", console, limit, cmdline);
 	ASSERT_EQ(0, pthread_create(&th_tx, NULL, xfer_thread, &tx));
 	ASSERT_EQ(0, pthread_create(&th_rx, NULL, xfer_thread, &rx));
 	/* Meanwhile, the hash both directions must carry. */
@@ -1284,8 +1033,8 @@ static bool wait_console(struct proc *p, const char *path, const char *prefix,
 
 TEST_F_TIMEOUT(net, two_guests, TWO_GUESTS_TIMEOUT_S)
 {
-	char con_a[PATH_LEN], con_b[PATH_LEN], arg_a[PATH_LEN + 8], arg_b[PATH_LEN + 8];
-	char timeout_a[16], timeout_b[16], tap_b[IFNAMSIZ + 8], path[PATH_LEN];
+	char con_a[PATH_LEN], con_b[PATH_LEN];
+	char tap_b[IFNAMSIZ + 8], path[PATH_LEN];
 	char master[PATH_LEN], line[256], mac_a[64] = "", mac_b[64] = "";
 	char left[256], peer[64];
 	struct proc *b = &self->e.procs[0], *a = &self->e.procs[1];
@@ -1304,25 +1053,16 @@ TEST_F_TIMEOUT(net, two_guests, TWO_GUESTS_TIMEOUT_S)
 
 	snprintf(con_a, sizeof(con_a), "%s/a.console", self->e.dir);
 	snprintf(con_b, sizeof(con_b), "%s/b.console", self->e.dir);
-	snprintf(arg_a, sizeof(arg_a), "file:%s", con_a);
-	snprintf(arg_b, sizeof(arg_b), "file:%s", con_b);
 	unlink(con_a);
 	unlink(con_b);
-	snprintf(timeout_a, sizeof(timeout_a), "%d", BOOT_TIMEOUT_S);
 	/* B outlives two boots; this test stops it with SIGTERM. */
-	snprintf(timeout_b, sizeof(timeout_b), "%d", 3 * BOOT_TIMEOUT_S);
-	{
-		char *argv[] = {
-			(char *)cli_path(), "run", "--kernel", self->e.kernel,
-			"--initrd", self->e.initrd, "--mem", "192M",
-			"--net", "tap=auto,bridge=br0",
-			"--console", arg_b, "--timeout", timeout_b,
-			"--cmdline", "quiet mvmtest=idle ip=10.0.3.3:::255.255.255.0::eth0:off",
-			NULL,
-		};
-
-		spawn(argv, self->e.dir, "b", b);
-	}
+	/* B also has a second interface, off the bridge, with its own MTU
+	 * and MAC: several interfaces per VM. */
+	spawn_guest2(&self->e, "b", b, "192M",
+		     "tap=auto,bridge=br0,mac=02:00:00:00:0b:01",
+		     "tap=auto,mtu=9000,mac=02:00:00:00:0b:02", con_b,
+		     3 * BOOT_TIMEOUT_S,
+		     "quiet mvmtest=idle ip=10.0.3.3:::255.255.255.0::eth0:off");
 	if (!wait_console(b, con_b, "mvmtest: idle", BOOT_TIMEOUT_S + WAIT_SLACK_S,
 			  &rb, &ended)) {
 		if (ended) {
@@ -1330,13 +1070,21 @@ TEST_F_TIMEOUT(net, two_guests, TWO_GUESTS_TIMEOUT_S)
 			run_free(&rb);
 		} else {
 			c = slurp(con_b);
-			log_lines("b console", c ? c : "", 40);
+			log_lines("b console", c ? c : "", 40, false);
 			free(c);
 		}
 		ASSERT_TRUE(false) TH_LOG("guest B %s before it printed 'mvmtest: idle'",
 					  ended ? "ended" : "did not get idle in time");
 	}
 	note("# b: idle after %.1f s\n", now_s() - b->t0);
+
+	/* B's second tap exists, with the MTU asked for. */
+	snprintf(tap_b, sizeof(tap_b), "mvm%dn1", (int)b->pid);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", tap_b);
+	c = slurp_or_empty(path);
+	EXPECT_EQ(9000, atoi(c)) TH_LOG("guest B's second tap %s: MTU '%s'",
+					tap_b, c);
+	free(c);
 
 	/* B's tap is a port of br0. */
 	snprintf(tap_b, sizeof(tap_b), "mvm%dn0", (int)b->pid);
@@ -1348,18 +1096,9 @@ TEST_F_TIMEOUT(net, two_guests, TWO_GUESTS_TIMEOUT_S)
 		TH_LOG("guest B's tap %s should be a port of br0 (master: '%s')",
 		       tap_b, master);
 
-	{
-		char *argv[] = {
-			(char *)cli_path(), "run", "--kernel", self->e.kernel,
-			"--initrd", self->e.initrd, "--mem", "192M",
-			"--net", "tap=auto,bridge=br0",
-			"--console", arg_a, "--timeout", timeout_a,
-			"--cmdline", "quiet mvmtest=ping mvmtest.peer=10.0.3.3 ip=10.0.3.2:::255.255.255.0::eth0:off",
-			NULL,
-		};
-
-		spawn(argv, self->e.dir, "a", a);
-	}
+	spawn_guest(&self->e, "a", a, "192M", "tap=auto,bridge=br0", con_a,
+		    BOOT_TIMEOUT_S,
+		    "quiet mvmtest=ping mvmtest.peer=10.0.3.3 ip=10.0.3.2:::255.255.255.0::eth0:off");
 	proc_wait(a, BOOT_TIMEOUT_S + WAIT_SLACK_S, &ra);
 	log_run("a", &ra, con_a);
 	EXPECT_EQ(0, ra.status)
@@ -1380,7 +1119,14 @@ TEST_F_TIMEOUT(net, two_guests, TWO_GUESTS_TIMEOUT_S)
 	c = slurp_or_empty(con_b);
 	if (find_line(c, "mvmtest: net eth0 ", line, sizeof(line)))
 		field(line, "mac", mac_b, sizeof(mac_b));
+	if (!find_line(c, "mvmtest: links ", line, sizeof(line)))
+		line[0] = '\0';
+	note("# b said: %s\n", line);
 	free(c);
+	EXPECT_TRUE(!strcasecmp(mac_b, "02:00:00:00:0b:01"))
+		TH_LOG("guest B's eth0 should have the MAC of its first --net");
+	EXPECT_TRUE(strstr(line, " eth1=02:00:00:00:0b:02/9000"))
+		TH_LOG("guest B should see its second --net as eth1 with its MAC and MTU 9000");
 	note("# MACs: a=%s b=%s\n", mac_a, mac_b);
 	EXPECT_TRUE(*mac_a && *mac_b && strcasecmp(mac_a, mac_b))
 		TH_LOG("the two guests need distinct MAC addresses");
@@ -1402,7 +1148,7 @@ TEST_F_TIMEOUT(net, two_guests, TWO_GUESTS_TIMEOUT_S)
 
 TEST_F_TIMEOUT(net, kill_cleanup, KILL_TIMEOUT_S)
 {
-	char con[PATH_LEN], con_arg[PATH_LEN + 8], old_tap[IFNAMSIZ + 8];
+	char con[PATH_LEN], old_tap[IFNAMSIZ + 8];
 	char new_tap[IFNAMSIZ + 8], left[256];
 	struct proc *p = &self->e.procs[0];
 	bool seen = false;
@@ -1410,16 +1156,7 @@ TEST_F_TIMEOUT(net, kill_cleanup, KILL_TIMEOUT_S)
 	double t0;
 
 	snprintf(con, sizeof(con), "%s/console", self->e.dir);
-	snprintf(con_arg, sizeof(con_arg), "file:%s", con);
-	{
-		char *argv[] = {
-			(char *)cli_path(), "run", "--kernel", self->e.spin,
-			"--net", "tap=auto", "--console", con_arg,
-			"--timeout", "120", NULL,
-		};
-
-		spawn(argv, self->e.dir, "killed", p);
-	}
+	spawn_spin(&self->e, "killed", p, con, 120);
 	snprintf(old_tap, sizeof(old_tap), "mvm%dn0", (int)p->pid);
 	t0 = now_s();
 	while (!iface_exists(old_tap)) {
@@ -1447,15 +1184,7 @@ TEST_F_TIMEOUT(net, kill_cleanup, KILL_TIMEOUT_S)
 		TH_LOG("%s outlived its mvm (SIGKILL) by 10 s", old_tap);
 
 	/* A later run cleans up after itself, and has nothing of the old. */
-	{
-		char *argv[] = {
-			(char *)cli_path(), "run", "--kernel", self->e.spin,
-			"--net", "tap=auto", "--console", con_arg,
-			"--timeout", "3", NULL,
-		};
-
-		spawn(argv, self->e.dir, "timeout", p);
-	}
+	spawn_spin(&self->e, "timeout", p, con, 3);
 	snprintf(new_tap, sizeof(new_tap), "mvm%dn0", (int)p->pid);
 	while (!proc_done(p, &r)) {
 		seen = seen || iface_exists(new_tap);
@@ -1484,20 +1213,13 @@ TEST_F_TIMEOUT(net, kill_cleanup, KILL_TIMEOUT_S)
 static void bad_net(struct __test_metadata *_metadata, struct net_env *self,
 		    const char *tag, const char *spec, const char *const *words)
 {
-	char before[512], after[512], con[PATH_LEN], con_arg[PATH_LEN + 8];
+	char before[512], after[512], con[PATH_LEN];
 	struct run r;
-	char *argv[] = {
-		(char *)cli_path(), "run", "--kernel", self->kernel,
-		"--initrd", self->initrd, "--mem", "256M",
-		"--net", (char *)spec, "--console", con_arg,
-		"--timeout", "60", NULL,
-	};
 
 	snprintf(con, sizeof(con), "%s/%s.console", self->dir, tag);
-	snprintf(con_arg, sizeof(con_arg), "file:%s", con);
 	unlink(con);
 	iface_list(NULL, before, sizeof(before));
-	spawn(argv, self->dir, tag, &self->procs[0]);
+	spawn_guest(self, tag, &self->procs[0], "256M", spec, con, 60, NULL);
 	proc_wait(&self->procs[0], 60 + WAIT_SLACK_S, &r);
 	log_run(tag, &r, NULL);
 	EXPECT_EQ(2, r.status) TH_LOG("--net %s: mvm run should exit 2", spec);

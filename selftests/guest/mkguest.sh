@@ -14,9 +14,10 @@
 #
 # Holds static busybox, ./init, the tools and the modules virtio-blk and
 # virtio-net over virtio-mmio need, with what they depend on (virtio_net
-# needs net_failover and failover), in load order (lib/modules/order). Modules the kernel has built in are left out;
-# compressed ones (.ko.xz, .ko.zst in 6.12) are stored decompressed,
-# because busybox's insmod reads only plain ones.
+# needs net_failover and failover), in load order (lib/modules/order).
+# Modules the kernel has built in are left out; compressed ones (.ko.xz,
+# .ko.zst in 6.12) are stored decompressed, because busybox's insmod
+# reads only plain ones (../testhost/modules.sh).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,12 +32,10 @@ if [ ! -x "$busybox" ] || ldd "$busybox" >/dev/null 2>&1; then
 	echo "mkguest.sh: $busybox is not static; install busybox-static" >&2
 	exit 1
 fi
-[ -d "$mods/kernel" ] || { echo "mkguest.sh: no modules in $mods" >&2; exit 1; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 root="$tmp/root"
-index="$tmp/index"
 mkdir -p "$root/bin" "$root/lib/modules" "$root/dev" "$root/proc" \
 	 "$root/sys" "$root/mnt" "$root/tmp"
 cp "$busybox" "$root/bin/busybox"
@@ -47,43 +46,9 @@ for t in mvm-mark mvm-pattern mvm-net ttydrain; do
 done
 cp "$tools/mvm_vmmio.ko" "$root/lib/modules/mvm_vmmio.ko"
 
-# add_module NAME: NAME's dependencies, then NAME, unless built in or
-# already added. Module names use '_' where file names may use '-'.
-add_module() {
-	local name f plain d
-
-	name=$(echo "$1" | tr '-' '_')
-	grep -qx "$name" "$root/lib/modules/order" 2>/dev/null && return 0
-	if sed 's|.*/||; s|\.ko.*||; s|-|_|g' "$mods/modules.builtin" |
-		grep -qx "$name"; then
-		return 0
-	fi
-	f=$(awk -v n="$name" '$1 == n { print $2; exit }' "$index")
-	if [ -z "$f" ]; then
-		echo "mkguest.sh: module $name not found in $mods" >&2
-		exit 1
-	fi
-	plain="$root/lib/modules/$name.ko"
-	case "$f" in
-	*.ko)		cp "$f" "$plain" ;;
-	*.ko.xz)	xz -dc "$f" > "$plain" ;;
-	*.ko.zst)	zstd -dcq "$f" > "$plain" ;;
-	*.ko.gz)	gzip -dc "$f" > "$plain" ;;
-	*)		echo "mkguest.sh: cannot read $f" >&2; exit 1 ;;
-	esac
-	for d in $(/sbin/modinfo -F depends "$plain" | tr ',' ' '); do
-		add_module "$d"
-	done
-	echo "$name" >> "$root/lib/modules/order"
-}
-: > "$root/lib/modules/order"
-# "name path" of every module file, to look names up in.
-find "$mods/kernel" -name '*.ko*' |
-	sed 's|^.*/\([^/]*\)\.ko[^/]*$|\1 &|' |
-	awk '{ n = $1; gsub(/-/, "_", n); print n, $2 }' > "$index"
-for m in virtio virtio_ring virtio_mmio virtio_blk virtio_net; do
-	add_module "$m"
-done
+# The virtio modules, with what they depend on, and lib/modules/order.
+"$here/../testhost/modules.sh" "$root/lib/modules" "$mods" \
+	virtio virtio_ring virtio_mmio virtio_blk virtio_net
 
 (cd "$root" && find . | sort | cpio -o -H newc --quiet -R 0:0) > "$out.tmp"
 mv "$out.tmp" "$out"

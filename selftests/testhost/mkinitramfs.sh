@@ -103,47 +103,8 @@ if [ ! -d "$mods/kernel" ]; then
 	echo "mkinitramfs.sh: no modules of $module's kernel $rel in $mods" >&2
 	exit 1
 fi
-netmods="$root/lib/net-modules"
-mkdir -p "$netmods"
-: > "$netmods/order"
-# "name path" of every module file, to look names up in ('_' for '-').
-find "$mods/kernel" -name '*.ko*' |
-	sed 's|^.*/\([^/]*\)\.ko[^/]*$|\1 &|' |
-	awk '{ n = $1; gsub(/-/, "_", n); print n, $2 }' > "$root/net-index"
-
-# add_net_module NAME: NAME's dependencies (modinfo's "depends"), then
-# NAME, unless built into the kernel or already added.
-add_net_module() {
-	local name f plain d
-
-	name=$(echo "$1" | tr '-' '_')
-	grep -qx "$name" "$netmods/order" && return 0
-	if sed 's|.*/||; s|\.ko.*||; s|-|_|g' "$mods/modules.builtin" |
-		grep -qx "$name"; then
-		return 0
-	fi
-	f=$(awk -v n="$name" '$1 == n { print $2; exit }' "$root/net-index")
-	if [ -z "$f" ]; then
-		echo "mkinitramfs.sh: module $name not found in $mods" >&2
-		exit 1
-	fi
-	plain="$netmods/$name.ko"
-	case "$f" in
-	*.ko)		cp "$f" "$plain" ;;
-	*.ko.xz)	xz -dc "$f" > "$plain" ;;
-	*.ko.zst)	zstd -dcq "$f" > "$plain" ;;
-	*.ko.gz)	gzip -dc "$f" > "$plain" ;;
-	*)		echo "mkinitramfs.sh: cannot read $f" >&2; exit 1 ;;
-	esac
-	for d in $(/sbin/modinfo -F depends "$plain" | tr ',' ' '); do
-		add_net_module "$d"
-	done
-	echo "$name" >> "$netmods/order"
-}
-for m in tun bridge veth; do
-	add_net_module "$m"
-done
-rm -f "$root/net-index"
+# tun, bridge, veth and what they need; "order" for ./init.
+"$here/modules.sh" "$root/lib/net-modules" "$mods" tun bridge veth
 
 if [ -n "${MVM_KVM_MODULES:-}" ]; then
 	mkdir -p "$root/lib/kvm"
