@@ -38,7 +38,10 @@ check() {
 	check udev_rule grep -q 'GROUP="mvm", MODE="0660"' "$dest/lib/udev/rules.d/60-mvm.rules"
 	check dkms_version grep -q "PACKAGE_VERSION=\"$ver\"" "$dest/usr/src/mvm-$ver/dkms.conf"
 	printf '#include <mvm/vm.h>\nint main(void) { struct mvm_vm_config c; mvm_vm_config_init(&c); return mvm_backend_name(MVM_BACKEND_VMX)[0] != %s; }\n' "'v'" > "$dest/t.c"
-	check pkg_config_build sh -c "cc -std=c11 -Wall -Werror -o '$dest/t' '$dest/t.c' \$(PKG_CONFIG_SYSROOT_DIR='$dest' PKG_CONFIG_LIBDIR='$dest/usr/lib/pkgconfig' pkg-config --cflags --libs libmvm) && LD_LIBRARY_PATH='$dest/usr/lib' '$dest/t'"
+	# libmvm.pc requires libnl-route-3.0 (privately): the system's .pc
+	# files are searched after the installed tree's.
+	sys_pc=$(pkg-config --variable pc_path pkg-config)
+	check pkg_config_build sh -c "cc -std=c11 -Wall -Werror -o '$dest/t' '$dest/t.c' \$(PKG_CONFIG_SYSROOT_DIR='$dest' PKG_CONFIG_LIBDIR='$dest/usr/lib/pkgconfig:$sys_pc' pkg-config --cflags --libs libmvm) && LD_LIBRARY_PATH='$dest/usr/lib' '$dest/t'"
 	echo "MVM-SUITE-END"
 } > "$log"
 rm -f "$log.out"
