@@ -146,7 +146,7 @@ struct net {
 	uint8_t *rxbuf;			/* HDR_LEN + FRAME_MAX */
 	size_t rx_len;			/* a frame waits there when > 0 */
 	struct mvm_virtq_req req;
-	struct iovec iov[MVM_VIRTQ_NUM_MAX];
+	struct iovec iov[1 + MVM_VIRTQ_NUM_MAX];	/* header copy, buffers */
 	uint64_t tx_frames_done, tx_dropped, rx_frames_done, rx_dropped;
 };
 
@@ -568,7 +568,7 @@ static void *net_thread(void *arg)
 	struct pollfd pfd[3] = {
 		{ .fd = n->wake_fd, .events = POLLIN },
 		{ .fd = n->timer_fd, .events = POLLIN },
-		{ .fd = n->fd, .events = POLLIN },
+		{ .fd = n->fd, .events = POLLIN | POLLRDHUP },
 	};
 	bool more, want_tap, running;
 	uint64_t junk, now;
@@ -605,7 +605,8 @@ static void *net_thread(void *arg)
 		if (pfd[1].revents & POLLIN)
 			(void)!read(n->timer_fd, &junk, sizeof(junk));
 		if (want_tap &&
-		    (pfd[2].revents & (POLLERR | POLLHUP | POLLNVAL))) {
+		    (pfd[2].revents &
+		     (POLLERR | POLLHUP | POLLRDHUP | POLLNVAL))) {
 			n->fd_dead = true;
 			mvm_virtio_lock(n->dev);
 			mvm_virtio_log(n->dev, MVM_LOG_ERR,
