@@ -147,7 +147,7 @@ static void log_run(const char *tag, const struct run *r, const char *console)
 {
 	note("# %s: exit status %d%s after %.1f s\n", tag, r->status,
 	     r->killed ? " (killed by the test)" : "", r->seconds);
-	log_output(tag, r, console, 30, false);
+	log_output(tag, r, console, 60, false);
 }
 
 /* ---- interfaces of this namespace ---- */
@@ -643,10 +643,11 @@ static void env_teardown(struct net_env *self)
 	}
 }
 
-/* spawn_guest() with a second interface, --net @net2, when not NULL. */
+/* spawn_guest() with a second interface, --net @net2, when not NULL,
+ * and mvm run's statistics on its stderr with @stats. */
 static void spawn_guest2(struct net_env *self, const char *tag,
 			 struct proc *p, const char *mem, const char *net,
-			 const char *net2, const char *console,
+			 const char *net2, bool stats, const char *console,
 			 unsigned int timeout_s, const char *cmdline)
 {
 	char con_arg[PATH_LEN + 8], timeout[16];
@@ -662,6 +663,8 @@ static void spawn_guest2(struct net_env *self, const char *tag,
 		argv[n++] = "--net";
 		argv[n++] = (char *)net2;
 	}
+	if (stats)
+		argv[n++] = "--stats";
 	if (cmdline) {
 		argv[n++] = "--cmdline";
 		argv[n++] = (char *)cmdline;
@@ -681,7 +684,7 @@ static void spawn_guest(struct net_env *self, const char *tag, struct proc *p,
 			const char *mem, const char *net, const char *console,
 			unsigned int timeout_s, const char *cmdline)
 {
-	spawn_guest2(self, tag, p, mem, net, NULL, console, timeout_s,
+	spawn_guest2(self, tag, p, mem, net, NULL, false, console, timeout_s,
 		     cmdline);
 }
 
@@ -950,8 +953,10 @@ TEST_F_TIMEOUT(net, one_guest, ONE_GUEST_TIMEOUT_S)
 		 (unsigned long long)bytes, seed);
 	snprintf(console, sizeof(console), "%s/console", self->e.dir);
 	unlink(console);
-	spawn_guest(&self->e, "mvm", &self->e.procs[0], "256M",
-		    "tap=auto,addr=10.0.2.1/24", console, limit, cmdline);
+	/* --stats: the VM exits of the whole run, transfers included. */
+	spawn_guest2(&self->e, "mvm", &self->e.procs[0], "256M",
+		     "tap=auto,addr=10.0.2.1/24", NULL, true, console, limit,
+		     cmdline);
 	ASSERT_EQ(0, pthread_create(&th_tx, NULL, xfer_thread, &tx));
 	ASSERT_EQ(0, pthread_create(&th_rx, NULL, xfer_thread, &rx));
 	/* Meanwhile, the hash both directions must carry. */
@@ -1060,7 +1065,7 @@ TEST_F_TIMEOUT(net, two_guests, TWO_GUESTS_TIMEOUT_S)
 	 * and MAC: several interfaces per VM. */
 	spawn_guest2(&self->e, "b", b, "192M",
 		     "tap=auto,bridge=br0,mac=02:00:00:00:0b:01",
-		     "tap=auto,mtu=9000,mac=02:00:00:00:0b:02", con_b,
+		     "tap=auto,mtu=9000,mac=02:00:00:00:0b:02", false, con_b,
 		     3 * BOOT_TIMEOUT_S,
 		     "quiet mvmtest=idle ip=10.0.3.3:::255.255.255.0::eth0:off");
 	if (!wait_console(b, con_b, "mvmtest: idle", BOOT_TIMEOUT_S + WAIT_SLACK_S,
