@@ -327,11 +327,13 @@ static int tap_attach(struct nl_sock *sk, const struct mvm_tap_config *cfg,
 	return -EBUSY;
 }
 
-/* MTU, bridge, address, up: the rtnetlink part. */
+/* MTU, @bridge (the checked link of cfg->bridge, or NULL), address,
+ * up: the rtnetlink part. */
 static int tap_configure(struct nl_sock *sk, const struct mvm_tap_config *cfg,
-			 const struct mvm_tap *t, const struct mvm_logger *lg)
+			 struct rtnl_link *bridge, const struct mvm_tap *t,
+			 const struct mvm_logger *lg)
 {
-	struct rtnl_link *link = NULL, *change = NULL, *bridge = NULL;
+	struct rtnl_link *link = NULL, *change = NULL;
 	struct rtnl_addr *addr = NULL;
 	struct nl_addr *local = NULL;
 	int ret, err;
@@ -341,11 +343,6 @@ static int tap_configure(struct nl_sock *sk, const struct mvm_tap_config *cfg,
 		mvm_log(lg, MVM_LOG_ERR, "tap '%s' vanished: %s", t->name,
 			strerror(-ret));
 		return ret;
-	}
-	if (cfg->bridge) {
-		ret = bridge_get(sk, cfg->bridge, &bridge, lg);
-		if (ret)
-			goto out;
 	}
 	change = rtnl_link_alloc();
 	if (!change) {
@@ -413,8 +410,6 @@ out:
 		rtnl_addr_put(addr);
 	if (change)
 		rtnl_link_put(change);
-	if (bridge)
-		rtnl_link_put(bridge);
 	rtnl_link_put(link);
 	return ret;
 }
@@ -423,6 +418,7 @@ int mvm_tap_open(const struct mvm_tap_config *cfg, struct mvm_tap *t,
 		 const struct mvm_logger *lg)
 {
 	int hdr = MVM_TAP_VNET_HDR_LEN;
+	struct rtnl_link *bridge = NULL;
 	struct nl_sock *sk;
 	int fd, ret;
 
@@ -438,7 +434,7 @@ int mvm_tap_open(const struct mvm_tap_config *cfg, struct mvm_tap *t,
 		return -EIO;
 	/* A missing bridge is found before any tap exists. */
 	if (cfg->bridge) {
-		ret = mvm_tap_check_bridge(cfg->bridge, lg);
+		ret = bridge_get(sk, cfg->bridge, &bridge, lg);
 		if (ret)
 			goto out;
 	}
@@ -454,13 +450,15 @@ int mvm_tap_open(const struct mvm_tap_config *cfg, struct mvm_tap *t,
 		close(fd);
 		goto out;
 	}
-	ret = tap_configure(sk, cfg, t, lg);
+	ret = tap_configure(sk, cfg, bridge, t, lg);
 	if (ret) {
 		close(fd);
 		goto out;
 	}
 	t->fd = fd;
 out:
+	if (bridge)
+		rtnl_link_put(bridge);
 	nl_socket_free(sk);
 	return ret;
 }

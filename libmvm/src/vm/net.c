@@ -6,12 +6,16 @@
  * through an ioeventfd without leaving the kernel.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
 #include "../net/ratelimit.h"
 #include "vm_priv.h"
+
+/* Stale taps are reaped at the first interface this process creates. */
+static atomic_flag reaped = ATOMIC_FLAG_INIT;
 
 /* The virtio-mmio QueueNotify register (virtio 1.2, section 4.2.2). */
 #define VIRTIO_MMIO_QUEUE_NOTIFY	0x50
@@ -103,8 +107,10 @@ int vm_net_create(struct mvm_vm *vm, const struct mvm_vm_net *n,
 	struct mvm_tap *t = &vm->taps[vm->nr_taps];
 	int ret, notify_fd = -1;
 
-	/* A persistent tap left by a killed VMM of ours goes first. */
-	if (i == 0)
+	/* Persistent taps left by VMMs that are gone go first: once per
+	 * process (it lists every link, and a platform creating many VMs
+	 * need not pay that on each). */
+	if (!atomic_flag_test_and_set(&reaped))
 		mvm_tap_reap(&vm->lg);
 	ret = mvm_tap_open(&tc, t, &vm->lg);
 	if (ret)
